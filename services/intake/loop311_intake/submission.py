@@ -1,0 +1,65 @@
+"""Accept a new service request: store it and its events in one transaction."""
+import uuid
+
+from marshmallow import ValidationError
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from loop311_shared.clock import utcnow
+from loop311_shared.errors import BadRequest
+from loop311_shared.outbox import record_event
+
+from .models import contacts, outbox, service_catalog, service_requests
+from .schemas import SubmitRequestSchema
+
+CONTACT_FIELDS = ("email", "phone", "first_name", "last_name")
+
+
+def submit_request(session: Session, fields: dict) -> str:
+    """Validate, store and announce a request; return its public id."""
+    try:
+        data = SubmitRequestSchema().load(fields)
+    except ValidationError as exc:
+        raise BadRequest(_describe(exc.messages)) from exc
+    service = session.execute(
+        select(service_catalog).where(service_catalog.c.service_code == data["service_code"])
+    ).first()
+    if service is None:
+        raise BadRequest(f"service_code {data['service_code']!r} is not a service we offer")
+
+    contact = {name: data[name] for name in CONTACT_FIELDS if data.get(name)}
+    contact_ref = str(uuid.uuid4()) if contact else None
+    if contact_ref:
+        session.execute(insert(contacts).values(contact_ref=contact_ref, **contact))
+    now = utcnow()
+    request_id = str(session.execute(insert(service_requests).values(
+        service_code=service.service_code, description=data["description"],
+        lat=data.get("lat"), long=data.get("long"), address=data.get("address_string"),
+        channel=data["channel"], contact_ref=contact_ref, status="open",
+        requested_at=now, updated_at=now,
+    )).inserted_primary_key[0])
+
+    record_event(session, outbox, "request_created", request_id, {
+        "request_id": request_id,
+        "service_code": service.service_code,
+        "service_name": service.service_name,
+        "description": data["description"],
+        "lat": data.get("lat"),
+        "long": data.get("long"),
+        "address": data.get("address_string"),
+        "channel": data["channel"],
+        "contact_ref": contact_ref,
+        "requested_at": now,
+    })
+    if contact_ref:
+        record_event(session, outbox, "resident_contact_recorded", request_id,
+                     {"contact_ref": contact_ref, "request_id": request_id, **contact})
+    session.commit()
+    return request_id
+
+
+def _describe(messages: dict) -> str:
+    return "; ".join(
+        f"{field}: {' '.join(errors) if isinstance(errors, list) else errors}"
+        for field, errors in sorted(messages.items())
+    )

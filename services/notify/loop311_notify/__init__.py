@@ -1,0 +1,1 @@
+"""Loop311 notify service."""

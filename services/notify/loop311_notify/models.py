@@ -1,0 +1,40 @@
+from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
+
+from loop311_shared.tables import BigId, messaging_tables
+
+metadata = MetaData()
+outbox, inbox = messaging_tables(metadata)
+
+# What notify knows of a request: enough to write to its reporter, nothing more.
+known_requests = Table(
+    "known_requests", metadata,
+    Column("request_id", String(64), primary_key=True),
+    Column("service_name", String(200), nullable=False),
+    Column("contact_ref", String(36)),
+)
+
+recipients = Table(
+    "recipients", metadata,
+    Column("contact_ref", String(36), primary_key=True),
+    Column("email", String(320)),
+    Column("phone", String(32)),
+    Column("first_name", String(100)),
+)
+
+# The delivery ledger: one row per message; `dedupe_key` makes each message unique.
+deliveries = Table(
+    "deliveries", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("request_id", String(64), nullable=False, index=True),
+    Column("channel", String(16), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("subject", String(300), nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("sent_at", DateTime(timezone=True)),
+    Column("last_error", Text),
+)

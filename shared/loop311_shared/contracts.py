@@ -1,0 +1,62 @@
+"""The event catalog: every type the services publish, its version, and who consumes it.
+
+This module is the single source of truth for the broker topology. Exchanges are the
+publishing service's `<service>.events` topic exchange (nameko's convention, so any nameko
+service or AMQP client can bind to it); the routing key is the event type.
+"""
+from dataclasses import dataclass, field
+from typing import Callable
+
+from . import schemas
+
+
+@dataclass(frozen=True)
+class EventContract:
+    type: str
+    version: int
+    source: str
+    schema: type
+    private: bool = False
+    # upcasters[n] turns version-n data into version n+1 data.
+    upcasters: dict[int, Callable[[dict], dict]] = field(default_factory=dict)
+
+    @property
+    def exchange(self) -> str:
+        # Personal data travels on an exchange operators can lock down to intake and notify.
+        return f"{self.source}.private" if self.private else f"{self.source}.events"
+
+
+CATALOG = {
+    contract.type: contract
+    for contract in (
+        EventContract("request_created", 1, "intake", schemas.RequestCreatedV1),
+        EventContract(
+            "resident_contact_recorded", 1, "intake", schemas.ResidentContactRecordedV1,
+            private=True,
+        ),
+        EventContract("request_assigned", 1, "routing", schemas.RequestAssignedV1),
+        EventContract("request_needs_triage", 1, "routing", schemas.RequestNeedsTriageV1),
+        EventContract("sla_started", 1, "sla", schemas.SlaStartedV1),
+    )
+}
+
+# consumer service -> event types it handles. Publishers declare these queues before they
+# publish, so an event is never dropped because its consumer has not started yet.
+SUBSCRIPTIONS = {
+    "routing": ("request_created",),
+    "sla": ("request_assigned",),
+    "intake": ("request_assigned", "sla_started"),
+    "notify": ("request_created", "resident_contact_recorded"),
+}
+
+
+def contract_for(event_type: str) -> EventContract:
+    return CATALOG[event_type]
+
+
+def queue_name(consumer: str, event_type: str) -> str:
+    return f"loop311.{consumer}.{event_type}"
+
+
+def subscribers_of(event_type: str) -> list[str]:
+    return [consumer for consumer, types in SUBSCRIPTIONS.items() if event_type in types]

@@ -1,0 +1,77 @@
+"""Database access for a service: engine, migrations at start, one session per worker."""
+import os
+from pathlib import Path
+from weakref import WeakKeyDictionary
+
+from alembic import command
+from alembic.config import Config
+from nameko.extensions import DependencyProvider
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATION_LOCK_ID = 311_311
+
+
+def database_url(config: dict, service_name: str) -> str:
+    """DATABASE_URL from config, else a zero-setup SQLite file under ./var/."""
+    url = config.get("DATABASE_URL")
+    if url:
+        return url
+    Path("var").mkdir(exist_ok=True)
+    return f"sqlite:///var/{service_name}.db"
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("postgresql"):
+        _make_psycopg2_cooperative()
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    return create_engine(url, pool_pre_ping=True, connect_args={"timeout": 30})
+
+
+def _make_psycopg2_cooperative():
+    # libpq blocks the whole eventlet hub unless psycopg2 is given a green wait callback.
+    from eventlet import patcher
+    if patcher.is_monkey_patched("socket"):
+        from psycogreen.eventlet import patch_psycopg
+        patch_psycopg()
+
+
+def migrate(engine: Engine, migrations_dir: str | os.PathLike) -> None:
+    """Upgrade the service's schema to head; replicas starting together take turns."""
+    config = Config()
+    config.set_main_option("script_location", str(migrations_dir))
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": MIGRATION_LOCK_ID})
+        config.attributes["connection"] = connection
+        command.upgrade(config, "head")
+
+
+class Database(DependencyProvider):
+    """Gives each worker its own SQLAlchemy session, closed (rolled back unless committed)
+    when the worker ends. Migrations run in `setup`, before any entrypoint starts."""
+
+    def __init__(self, migrations_dir):
+        self.migrations_dir = migrations_dir
+        self.sessions = WeakKeyDictionary()
+
+    def setup(self):
+        url = database_url(self.container.config, self.container.service_name)
+        self.engine = make_engine(url)
+        migrate(self.engine, self.migrations_dir)
+        self.make_session = sessionmaker(bind=self.engine, expire_on_commit=False)
+
+    def stop(self):
+        self.engine.dispose()
+
+    def get_dependency(self, worker_ctx) -> Session:
+        session = self.make_session()
+        self.sessions[worker_ctx] = session
+        return session
+
+    def worker_teardown(self, worker_ctx):
+        session = self.sessions.pop(worker_ctx, None)
+        if session is not None:
+            session.close()
+

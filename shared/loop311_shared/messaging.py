@@ -1,0 +1,160 @@
+"""Publishing from the outbox, and event handlers that retry with backoff, then dead-letter.
+
+nameko's own `event_handler` acks and drops a message whose handler failed (or, with
+`requeue_on_error`, redelivers it at once, forever). `handle_event` instead republishes the
+failed message to a TTL queue that feeds it back after a delay, and after the last delay
+(or at once, for a `PoisonMessage`) to the queue's dead-letter queue.
+"""
+import logging
+from functools import partial
+
+from kombu import Connection
+from kombu.pools import connections
+from nameko.amqp.publish import Publisher
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.exceptions import ContainerBeingKilled
+from nameko.messaging import Consumer
+
+from .background import BackgroundDrain
+from .contracts import CATALOG, contract_for
+from .envelope import read_envelope
+from .errors import PoisonMessage
+from .outbox import publish_pending
+from .topology import (
+    DEFAULT_RETRY_DELAYS_MS, consumer_queue, dead_letter_queue, declare, event_exchange,
+    queues_for_published, retry_queue,
+)
+
+log = logging.getLogger(__name__)
+
+ATTEMPT_HEADER = "x-loop311-attempt"
+ERROR_HEADER = "x-loop311-error"
+
+
+def retry_delays(config) -> tuple[int, ...]:
+    raw = config.get("EVENT_RETRY_DELAYS_MS")
+    if not raw:
+        return DEFAULT_RETRY_DELAYS_MS
+    return tuple(int(part) for part in str(raw).split(",") if part.strip())
+
+
+class EventHandler(Consumer):
+    """Consume one catalog event type from this service's durable queue.
+
+    The decorated method receives a validated, upcast `Event`.
+    """
+
+    def __init__(self, event_type, **kwargs):
+        contract_for(event_type)  # fail at import time on a typo
+        self.event_type = event_type
+        super().__init__(queue=None, requeue_on_error=False, **kwargs)
+
+    def setup(self):
+        consumer = self.container.service_name
+        self.queue = consumer_queue(consumer, self.event_type)
+        self.delays = retry_delays(self.container.config)
+        self.retry_queues = [retry_queue(self.queue.name, delay) for delay in self.delays]
+        self.dead_queue = dead_letter_queue(self.queue.name)
+        self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
+        with Connection(self.amqp_uri) as connection:
+            declare(connection, [self.queue, *self.retry_queues, self.dead_queue])
+        self.publisher = Publisher(self.amqp_uri, use_confirms=True)
+        super().setup()
+
+    def handle_message(self, body, message):
+        try:
+            event = read_envelope(body)
+        except PoisonMessage as error:
+            self._park_or_requeue(message, error)
+            return
+        context_data = self.unpack_message_headers(message)
+        handle_result = partial(self.handle_result, message)
+        try:
+            self.container.spawn_worker(self, (event,), {}, context_data=context_data,
+                                        handle_result=handle_result)
+        except ContainerBeingKilled:
+            self.queue_consumer.requeue_message(message)
+
+    def handle_result(self, message, worker_ctx, result=None, exc_info=None):
+        if exc_info is not None:
+            self._park_or_requeue(message, exc_info[1])
+        else:
+            self.queue_consumer.ack_message(message)
+        return result, exc_info
+
+    def _park_or_requeue(self, message, error):
+        try:
+            self._reroute_failed(message, error)
+        except Exception:
+            # Could not park the message elsewhere: give it back to the broker rather
+            # than lose it; it will be redelivered.
+            log.exception("could not reroute failed message from %s", self.queue.name)
+            self.queue_consumer.requeue_message(message)
+        else:
+            self.queue_consumer.ack_message(message)
+
+    def _reroute_failed(self, message, error):
+        headers = dict(message.headers or {})
+        attempt = int(headers.get(ATTEMPT_HEADER, 0)) + 1
+        headers[ATTEMPT_HEADER] = attempt
+        headers[ERROR_HEADER] = repr(error)[:1000]
+        if isinstance(error, PoisonMessage) or attempt > len(self.delays):
+            target = self.dead_queue.name
+            log.error("dead-lettering message from %s after %d attempt(s): %r",
+                      self.queue.name, attempt, error)
+        else:
+            target = self.retry_queues[attempt - 1].name
+            log.warning("retrying message from %s in %d ms (attempt %d): %r",
+                        self.queue.name, self.delays[attempt - 1], attempt, error)
+        self.publisher.publish(
+            message.body, exchange="", routing_key=target, headers=headers,
+            serializer=None, content_type=message.content_type,
+            content_encoding=message.content_encoding,
+        )
+
+
+handle_event = EventHandler.decorator
+
+
+class OutboxRelay(BackgroundDrain):
+    """Publishes committed outbox rows with publisher confirms.
+
+    Before publishing, it declares the queues of every known consumer of the events this
+    service publishes, so no event is dropped for want of a queue.
+    """
+
+    poll_setting = "OUTBOX_POLL_SECONDS"
+
+    def __init__(self, database_attr: str, outbox_table):
+        super().__init__(database_attr)
+        self.outbox = outbox_table
+
+    def setup(self):
+        super().setup()
+        self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
+        self.publisher = Publisher(self.amqp_uri, use_confirms=True)
+        service = self.container.service_name
+        published = [c for c in CATALOG.values() if c.source == service]
+        entities = [event_exchange(c.exchange) for c in published]
+        for contract in published:
+            entities.extend(queues_for_published(contract.type))
+        with Connection(self.amqp_uri) as connection:
+            declare(connection, entities)
+
+    def _publish(self, exchange, routing_key, envelope):
+        self.publisher.publish(
+            envelope, exchange=event_exchange(exchange), routing_key=routing_key,
+            message_id=envelope["id"], serializer="json",
+        )
+
+    def drain_once(self, session) -> int:
+        return publish_pending(session, self.outbox, self._publish)
+
+
+def broker_reachable(amqp_uri: str) -> bool:
+    try:
+        with connections[Connection(amqp_uri, connect_timeout=2)].acquire(block=True, timeout=2) as conn:
+            conn.ensure_connection(max_retries=1)
+        return True
+    except Exception:
+        return False

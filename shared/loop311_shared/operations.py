@@ -1,0 +1,38 @@
+"""`/health` and `/metrics`, the same on every service.
+
+A service class inherits these entrypoints; it must declare `database` (a `db.Database`)
+and `metrics` (a `metrics.Metrics`).
+"""
+from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.dependency_providers import Config
+from sqlalchemy import text
+from werkzeug.wrappers import Response
+
+from .messaging import broker_reachable
+from .web import http, json_response
+
+
+class OperationalEndpoints:
+    config = Config()
+
+    @http("GET", "/health")
+    def health(self, request):
+        checks = {
+            "database": "ok" if self._database_reachable() else "unreachable",
+            "broker": "ok" if broker_reachable(self.config[AMQP_URI_CONFIG_KEY]) else "unreachable",
+        }
+        healthy = all(state == "ok" for state in checks.values())
+        return json_response({"status": "ok" if healthy else "degraded", **checks},
+                             status=200 if healthy else 503)
+
+    @http("GET", "/metrics")
+    def prometheus_metrics(self, request):
+        body, content_type = self.metrics.exposition()
+        return Response(body, content_type=content_type)
+
+    def _database_reachable(self) -> bool:
+        try:
+            self.database.execute(text("SELECT 1"))
+            return True
+        except Exception:
+            return False

@@ -1,0 +1,61 @@
+"""Marshmallow schemas of every event's `data`, one class per type and version.
+
+Only plain JSON values go on the wire: datetimes are ISO 8601 strings in UTC.
+"""
+from marshmallow import Schema, fields, validate
+
+CHANNELS = ("web", "phone", "email", "sms")
+
+
+class EventData(Schema):
+    class Meta:
+        # Newer producers may add fields; older consumers must not choke on them.
+        unknown = "exclude"
+
+
+class RequestCreatedV1(EventData):
+    request_id = fields.String(required=True)
+    service_code = fields.String(required=True)
+    service_name = fields.String(required=True)
+    description = fields.String(required=True)
+    lat = fields.Float(allow_none=True, load_default=None)
+    long = fields.Float(allow_none=True, load_default=None)
+    address = fields.String(allow_none=True, load_default=None)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    contact_ref = fields.String(allow_none=True, load_default=None)
+    requested_at = fields.AwareDateTime(required=True)
+
+
+class ResidentContactRecordedV1(EventData):
+    """Private to intake and notify: the only event that carries personal data."""
+
+    contact_ref = fields.String(required=True)
+    request_id = fields.String(required=True)
+    email = fields.Email(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, load_default=None)
+    first_name = fields.String(allow_none=True, load_default=None)
+    last_name = fields.String(allow_none=True, load_default=None)
+
+
+class RequestAssignedV1(EventData):
+    request_id = fields.String(required=True)
+    service_code = fields.String(required=True)
+    jurisdiction_id = fields.String(required=True)
+    department_code = fields.String(required=True)
+    department_name = fields.String(required=True)
+    assigned_at = fields.AwareDateTime(required=True)
+
+
+class RequestNeedsTriageV1(EventData):
+    request_id = fields.String(required=True)
+    service_code = fields.String(required=True)
+    jurisdiction_id = fields.String(required=True)
+    reason = fields.String(required=True)
+
+
+class SlaStartedV1(EventData):
+    request_id = fields.String(required=True)
+    service_code = fields.String(required=True)
+    department_code = fields.String(required=True)
+    started_at = fields.AwareDateTime(required=True)
+    due_at = fields.AwareDateTime(required=True)

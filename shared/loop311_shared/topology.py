@@ -1,0 +1,56 @@
+"""Exchanges and queues, declared from the contracts so every service agrees on them.
+
+For each consumer queue Q there are retry queues `Q.retry.<ms>ms` (a per-queue TTL, then
+dead-lettered back into Q through the default exchange) and a dead-letter queue `Q.dead`
+where messages go when retries are exhausted or the message is poison.
+"""
+from kombu import Exchange, Queue
+
+from .contracts import contract_for, queue_name, subscribers_of
+
+DEFAULT_RETRY_DELAYS_MS = (1_000, 5_000, 30_000, 120_000, 600_000)
+
+
+def event_exchange(name: str) -> Exchange:
+    # Same declaration as nameko's own event exchanges, so nameko services can share them.
+    return Exchange(name, type="topic", durable=True, auto_delete=False, delivery_mode=2)
+
+
+def consumer_queue(consumer: str, event_type: str) -> Queue:
+    contract = contract_for(event_type)
+    return Queue(
+        queue_name(consumer, event_type),
+        exchange=event_exchange(contract.exchange),
+        routing_key=event_type,
+        durable=True,
+        auto_delete=False,
+    )
+
+
+def retry_queue(main_queue: str, delay_ms: int) -> Queue:
+    return Queue(
+        f"{main_queue}.retry.{delay_ms}ms",
+        durable=True,
+        auto_delete=False,
+        queue_arguments={
+            "x-message-ttl": delay_ms,
+            "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": main_queue,
+        },
+    )
+
+
+def dead_letter_queue(main_queue: str) -> Queue:
+    return Queue(f"{main_queue}.dead", durable=True, auto_delete=False)
+
+
+def queues_for_published(event_type: str) -> list[Queue]:
+    """The consumer queues a publisher makes sure exist before it publishes `event_type`."""
+    return [consumer_queue(consumer, event_type) for consumer in subscribers_of(event_type)]
+
+
+def declare(connection, entities) -> None:
+    channel = connection.default_channel
+    for entity in entities:
+        entity.maybe_bind(channel)
+        entity.declare()
