@@ -7,7 +7,7 @@ from alembic import command
 from alembic.config import Config
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATION_LOCK_ID = 311_311
@@ -22,8 +22,18 @@ def database_url(config: dict, service_name: str) -> str:
     return f"sqlite:///var/{service_name}.db"
 
 
+def with_driver(url: str) -> URL:
+    """`postgresql://` means psycopg2 here: eventlet can make it cooperative (psycogreen),
+    while psycopg 3, SQLAlchemy 2.1's default, would block every greenlet."""
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg2")
+    return parsed
+
+
 def make_engine(url: str) -> Engine:
-    if url.startswith("postgresql"):
+    url = with_driver(url)
+    if url.get_backend_name() == "postgresql":
         _make_psycopg2_cooperative()
         return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
     return create_engine(url, pool_pre_ping=True, connect_args={"timeout": 30})

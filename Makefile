@@ -1,0 +1,43 @@
+# Loop311 — `make run` starts the whole suite locally, `make test` installs and runs the tests.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PG ?= postgresql://postgres@127.0.0.1:5432
+export AMQP_URI ?= pyamqp://guest:guest@127.0.0.1:5672/
+export INTAKE_DATABASE_URL ?= $(PG)/loop311_intake
+export ROUTING_DATABASE_URL ?= $(PG)/loop311_routing
+export SLA_DATABASE_URL ?= $(PG)/loop311_sla
+export NOTIFY_DATABASE_URL ?= $(PG)/loop311_notify
+PACKAGES := -e shared -e services/intake -e services/routing -e services/sla -e services/notify
+
+.PHONY: install run test test-unit bench clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
+	touch $@
+
+run: install
+	$(BIN)/python scripts/create_databases.py $(INTAKE_DATABASE_URL) $(ROUTING_DATABASE_URL) $(SLA_DATABASE_URL) $(NOTIFY_DATABASE_URL)
+	@echo "Loop311 is starting:"
+	@echo "  intake   http://127.0.0.1:8001/open311/v2/services.json  (POST /open311/v2/requests.json)"
+	@echo "  routing  http://127.0.0.1:8002/health"
+	@echo "  sla      http://127.0.0.1:8003/health"
+	@echo "  notify   http://127.0.0.1:8004/health"
+	@echo "  metrics  /metrics on each; RabbitMQ http://127.0.0.1:15672; mail sink: var/mail/new/"
+	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
+
+test: install
+	$(BIN)/python -m pytest
+
+test-unit: install
+	$(BIN)/python -m pytest tests/unit
+
+bench: install
+	$(BIN)/python bench/e2e.py
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

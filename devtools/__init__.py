@@ -1,0 +1,1 @@
+"""Tools for running the suite locally (end-to-end tests and benchmarks)."""

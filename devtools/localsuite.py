@@ -1,0 +1,88 @@
+"""Run the four services as separate `nameko run` processes, as an operator would.
+
+Used by the end-to-end tests and the benchmark; `make run` uses honcho instead.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SERVICES = {
+    "intake": "loop311_intake.service:IntakeService",
+    "routing": "loop311_routing.service:RoutingService",
+    "sla": "loop311_sla.service:SlaService",
+    "notify": "loop311_notify.service:NotifyService",
+}
+
+
+class LocalSuite:
+    def __init__(self, workdir: Path, amqp_uri: str, database_urls: dict, ports: dict,
+                 smtp_port: int, extra_env: dict | None = None):
+        self.workdir = Path(workdir)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self.amqp_uri = amqp_uri
+        self.database_urls = database_urls
+        self.ports = ports
+        self.smtp_port = smtp_port
+        self.extra_env = extra_env or {}
+        self.processes: dict[str, subprocess.Popen] = {}
+
+    def url(self, service: str, path: str) -> str:
+        return f"http://127.0.0.1:{self.ports[service]}{path}"
+
+    def start(self, service: str) -> None:
+        env = {
+            **os.environ,
+            "AMQP_URI": self.amqp_uri,
+            "DATABASE_URL": self.database_urls[service],
+            "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.ports[service]}",
+            "SMTP_HOST": "127.0.0.1",
+            "SMTP_PORT": str(self.smtp_port),
+            **self.extra_env,
+        }
+        nameko = Path(sys.executable).parent / "nameko"
+        log = open(self.workdir / f"{service}.log", "ab")
+        self.processes[service] = subprocess.Popen(
+            [str(nameko), "run", "--config", str(ROOT / "services" / service / "config.yml"),
+             SERVICES[service]],
+            cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+        log.close()
+
+    def start_all(self, timeout: float = 60.0) -> None:
+        for service in SERVICES:
+            self.start(service)
+        for service in SERVICES:
+            self.wait_healthy(service, timeout)
+
+    def wait_healthy(self, service: str, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.processes[service].poll() is not None:
+                raise RuntimeError(f"{service} exited; see {self.workdir / (service + '.log')}")
+            try:
+                with urllib.request.urlopen(self.url(service, "/health"), timeout=2) as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
+                pass
+            time.sleep(0.1)
+        raise RuntimeError(f"{service} not healthy within {timeout}s")
+
+    def kill(self, service: str, sig: int = signal.SIGKILL) -> None:
+        process = self.processes.pop(service)
+        process.send_signal(sig)
+        process.wait(timeout=30)
+
+    def stop_all(self) -> None:
+        for service in list(self.processes):
+            process = self.processes.pop(service)
+            process.send_signal(signal.SIGTERM)
+        for process in list(self.processes.values()):
+            process.wait(timeout=30)
+
+    def log(self, service: str) -> str:
+        return (self.workdir / f"{service}.log").read_text(errors="replace")

@@ -1,0 +1,80 @@
+"""Root fixtures. Eventlet must patch the standard library before anything else imports it
+(nameko 2.14's pytest plugin no longer does it)."""
+import warnings
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")  # eventlet announces its own deprecation on import
+    import eventlet
+
+eventlet.monkey_patch()
+
+import os  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import uuid  # noqa: E402
+
+import pytest  # noqa: E402
+from sqlalchemy import create_engine, text  # noqa: E402
+
+from loop311_shared.db import with_driver  # noqa: E402
+from support import Mailbox, free_port, wait_until  # noqa: E402
+
+ADMIN_DATABASE_URL = os.environ.get(
+    "TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture
+def new_database():
+    """Makes empty PostgreSQL databases that are dropped after the test, so every test
+    starts from a fresh schema that the services' own migrations build."""
+    admin = create_engine(with_driver(ADMIN_DATABASE_URL), isolation_level="AUTOCOMMIT")
+    created = []
+
+    def make(label="db"):
+        name = f"loop311_test_{label}_{uuid.uuid4().hex[:8]}"
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        created.append(name)
+        return ADMIN_DATABASE_URL.rsplit("/", 1)[0] + f"/{name}"
+
+    yield make
+    with admin.connect() as connection:
+        for name in created:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture
+def service_config(rabbit_config, new_database):
+    """Builds a nameko config for one service: the test's own vhost, its own database, a
+    free HTTP port, and fast retries and polling so tests finish quickly."""
+
+    def make(service_name, **overrides):
+        config = {
+            "AMQP_URI": rabbit_config["AMQP_URI"],
+            "DATABASE_URL": new_database(service_name),
+            "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}",
+            "EVENT_RETRY_DELAYS_MS": "100,200",
+            "OUTBOX_POLL_SECONDS": 0.2,
+            "MAIL_POLL_SECONDS": 0.2,
+        }
+        config.update(overrides)
+        return config
+
+    return make
+
+
+@pytest.fixture
+def smtp_sink(tmp_path):
+    """A real SMTP server (aiosmtpd) in its own process, storing mail in a maildir."""
+    port = free_port()
+    maildir = tmp_path / "mail"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+         "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    mailbox = Mailbox(maildir, port)
+    wait_until(mailbox.accepting, timeout=20, message="SMTP sink did not start")
+    yield mailbox
+    process.terminate()
+    process.wait(timeout=10)

@@ -1,0 +1,85 @@
+"""Helpers the tests share: bounded waits, free ports, the mail sink, the broker."""
+import mailbox
+import socket
+import time
+from email import message_from_bytes
+
+from kombu import Connection, Queue
+
+from loop311_shared.contracts import contract_for
+from loop311_shared.topology import event_exchange
+
+
+def wait_until(predicate, timeout=30.0, interval=0.05, message="condition not met"):
+    """Poll an observable fact until it holds; fail after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{message} within {timeout}s")
+        time.sleep(interval)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Mailbox:
+    def __init__(self, maildir, port):
+        self.maildir = maildir
+        self.port = port
+
+    def accepting(self) -> bool:
+        try:
+            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
+            return True
+        except OSError:
+            return False
+
+    def messages(self):
+        if not (self.maildir / "new").exists():
+            return []
+        box = mailbox.Maildir(self.maildir, create=False)
+        return [message_from_bytes(box.get_bytes(key)) for key in sorted(box.keys())]
+
+    def for_request(self, request_id):
+        return [m for m in self.messages() if m["X-Loop311-Request-Id"] == request_id]
+
+
+class EventTap:
+    """A test's own queue bound to an event exchange, as an integrator would bind one."""
+
+    def __init__(self, amqp_uri, event_type):
+        self.connection = Connection(amqp_uri)
+        exchange = event_exchange(contract_for(event_type).exchange)
+        self.queue = Queue(f"test-tap-{event_type}-{id(self)}", exchange=exchange,
+                           routing_key=event_type, auto_delete=False, durable=False)
+        self.queue = self.queue(self.connection.default_channel)
+        self.queue.declare()
+
+    def next(self, timeout=20.0):
+        message = wait_until(lambda: self.queue.get(no_ack=True), timeout=timeout,
+                             message="no event arrived")
+        return message.decode()
+
+    def drain(self):
+        events = []
+        while (message := self.queue.get(no_ack=True)) is not None:
+            events.append(message.decode())
+        return events
+
+    def close(self):
+        self.connection.release()
+
+
+def publish_envelope(amqp_uri, envelope):
+    """Publish a CloudEvents envelope exactly as a service's outbox relay would."""
+    with Connection(amqp_uri) as connection:
+        producer = connection.Producer()
+        exchange = event_exchange(contract_for(envelope["type"]).exchange)
+        producer.publish(envelope, exchange=exchange, routing_key=envelope["type"],
+                         declare=[exchange], serializer="json", retry=True)
