@@ -78,11 +78,15 @@ class LocalSuite:
         process.wait(timeout=30)
 
     def stop_all(self) -> None:
-        for service in list(self.processes):
-            process = self.processes.pop(service)
+        processes = list(self.processes.values())
+        self.processes.clear()
+        for process in processes:
             process.send_signal(signal.SIGTERM)
-        for process in list(self.processes.values()):
-            process.wait(timeout=30)
+        for process in processes:
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
 
     def log(self, service: str) -> str:
         return (self.workdir / f"{service}.log").read_text(errors="replace")

@@ -1,0 +1,118 @@
+"""All four services as separate processes, on the real broker, PostgreSQL and SMTP."""
+import re
+
+import eventlet
+import pytest
+import requests
+from sqlalchemy import create_engine, text
+
+from devtools.localsuite import SERVICES, LocalSuite
+from loop311_shared.db import with_driver
+from support import free_port, publish_envelope, wait_until
+
+pytestmark = pytest.mark.e2e
+
+NEW_POTHOLE = {"service_code": "pothole", "description": "Deep pothole by the bus stop",
+               "lat": "42.3594", "long": "-71.0587", "email": "resident@example.org",
+               "first_name": "Ada"}
+
+
+@pytest.fixture
+def suite(tmp_path, rabbit_config, new_database, smtp_sink):
+    local = LocalSuite(
+        tmp_path / "suite", rabbit_config["AMQP_URI"],
+        database_urls={name: new_database(name) for name in SERVICES},
+        ports={name: free_port() for name in SERVICES},
+        smtp_port=smtp_sink.port,
+        extra_env={"OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
+                   "EVENT_RETRY_DELAYS_MS": "200,500"},
+    )
+    local.mailbox = smtp_sink
+    local.start_all()
+    yield local
+    local.stop_all()
+
+
+def post_request(suite, fields=NEW_POTHOLE):
+    answer = requests.post(suite.url("intake", "/open311/v2/requests.json"), data=fields,
+                           timeout=10)
+    assert answer.status_code == 201, answer.text
+    return answer.json()[0]["service_request_id"]
+
+
+def get_request(suite, request_id):
+    answer = requests.get(suite.url("intake", f"/open311/v2/requests/{request_id}.json"),
+                          timeout=10)
+    assert answer.status_code == 200, answer.text
+    return answer.json()[0]
+
+
+def metric(suite, service, pattern):
+    body = requests.get(suite.url(service, "/metrics"), timeout=10).text
+    found = re.search(pattern + r" ([0-9.e+]+)", body)
+    return float(found.group(1)) if found else 0.0
+
+
+def scalar(database_url, sql):
+    engine = create_engine(with_driver(database_url))
+    try:
+        with engine.connect() as connection:
+            return connection.execute(text(sql)).scalar_one()
+    finally:
+        engine.dispose()
+
+
+def test_a_posted_request_is_assigned_given_a_due_date_and_confirmed_by_email(suite):
+    request_id = post_request(suite)
+
+    email = wait_until(lambda: suite.mailbox.for_request(request_id),
+                       message="no confirmation email")[0]
+    assert email["To"] == "resident@example.org"
+    assert f"#{request_id}" in email["Subject"]
+    assert request_id in email.get_payload(decode=True).decode()
+
+    shown = wait_until(lambda: (r := get_request(suite, request_id))["expected_datetime"] and r,
+                       message="request never got its due date")
+    assert shown["status"] == "open"
+    assert shown["agency_responsible"] == "Public Works Department"
+    assert shown["service_code"] == "pothole"
+    assert "resident@example.org" not in str(shown)
+
+
+def test_a_redelivered_request_created_sends_no_second_email(suite):
+    request_id = post_request(suite)
+    wait_until(lambda: suite.mailbox.for_request(request_id), message="no confirmation email")
+
+    envelope = scalar(suite.database_urls["intake"],
+                          "SELECT envelope FROM outbox WHERE event_type = 'request_created'")
+    publish_envelope(suite.amqp_uri, envelope)
+
+    duplicate = r'loop311_entrypoint_calls_total\{entrypoint="handle_request_created",' \
+                r'outcome="duplicate",service="notify"\}'
+    wait_until(lambda: metric(suite, "notify", duplicate) == 1.0,
+               message="notify never saw the redelivery")
+    assert len(suite.mailbox.for_request(request_id)) == 1
+    assert scalar(suite.database_urls["notify"], "SELECT count(*) FROM deliveries") == 1
+
+
+def test_killing_routing_mid_stream_loses_no_request(suite):
+    total, kill_after, restart_after = 60, 20, 40
+    pool = eventlet.GreenPool(8)
+    posted = []
+    for number in range(total):
+        pool.spawn(lambda: posted.append(post_request(suite)))
+        if number == kill_after:
+            suite.kill("routing")  # SIGKILL: no chance to ack or clean up
+        if number == restart_after:
+            suite.start("routing")
+    pool.waitall()
+    assert len(set(posted)) == total
+
+    routing_db, intake_db = suite.database_urls["routing"], suite.database_urls["intake"]
+    wait_until(lambda: scalar(routing_db, "SELECT count(*) FROM assignments") == total,
+               timeout=60, message=f"routing did not assign all {total} requests")
+    wait_until(lambda: scalar(
+        intake_db, "SELECT count(*) FROM service_requests WHERE agency_responsible IS NOT NULL"
+    ) == total, timeout=60, message="intake did not learn every assignment")
+    print(f"\nSIGKILL routing after {kill_after} of {total} posts, restarted after "
+          f"{restart_after}: {total} posted, {total} assigned, 0 lost")
