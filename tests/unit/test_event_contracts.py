@@ -1,0 +1,99 @@
+"""Event envelopes and the catalog, without a broker."""
+import json
+from datetime import datetime, timezone
+
+import pytest
+from marshmallow import Schema, fields
+
+from loop311_shared.contracts import CATALOG, SUBSCRIPTIONS, EventContract
+from loop311_shared.envelope import make_envelope, read_envelope, upcast
+from loop311_shared.errors import PoisonMessage
+
+ASSIGNED = {"request_id": "5", "service_code": "pothole", "jurisdiction_id": "city",
+            "department_code": "PWDx", "department_name": "Public Works Department",
+            "assigned_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)}
+PERSONAL_FIELDS = {"email", "phone", "first_name", "last_name", "name", "address_id"}
+
+
+def test_an_envelope_is_cloudevents_structured_json_of_plain_values():
+    envelope = make_envelope("request_assigned", "5", ASSIGNED)
+
+    assert json.loads(json.dumps(envelope)) == envelope
+    assert envelope["specversion"] == "1.0"
+    assert envelope["type"] == "request_assigned"
+    assert envelope["source"] == "/loop311/routing"
+    assert envelope["subject"] == "5"
+    assert envelope["dataversion"] == 1
+    assert envelope["data"]["assigned_at"] == "2026-01-02T03:04:05+00:00"
+    datetime.fromisoformat(envelope["time"])
+
+
+def test_reading_an_envelope_loads_typed_data():
+    event = read_envelope(json.loads(json.dumps(make_envelope("request_assigned", "5", ASSIGNED))))
+
+    assert event.type == "request_assigned"
+    assert event.subject == "5"
+    assert event.data == ASSIGNED
+
+
+def test_data_that_breaks_its_schema_is_never_put_in_an_envelope():
+    with pytest.raises(ValueError, match="department_name"):
+        make_envelope("request_assigned", "5", {**ASSIGNED, "department_name": None})
+
+
+def valid():
+    return make_envelope("request_assigned", "5", ASSIGNED)
+
+
+@pytest.mark.parametrize("body, reason", [
+    ("not an object", "not a JSON object"),
+    ({k: v for k, v in valid().items() if k != "id"}, "invalid CloudEvents envelope"),
+    ({**valid(), "specversion": "0.3"}, "invalid CloudEvents envelope"),
+    ({**valid(), "type": "request_teleported"}, "unknown event type"),
+    ({**valid(), "data": {**valid()["data"], "assigned_at": "yesterday"}}, "invalid request_assigned data"),
+    ({**valid(), "dataversion": 2}, "version 2 is not one this consumer knows"),
+])
+def test_unreadable_messages_are_poison(body, reason):
+    with pytest.raises(PoisonMessage, match=reason):
+        read_envelope(body)
+
+
+class NoteV2(Schema):
+    request_id = fields.String(required=True)
+    text = fields.String(required=True)
+    visibility = fields.String(required=True)
+
+
+def test_a_stored_v1_payload_is_upcast_for_todays_consumer():
+    # v1 called the text `note` and had no visibility; v2 renamed it and made everything
+    # written before v2 public.
+    contract = EventContract("request_noted", 2, "intake", NoteV2, upcasters={
+        1: lambda data: {"request_id": data["request_id"], "text": data["note"],
+                         "visibility": "public"},
+    })
+    stored_v1 = {"request_id": "12", "note": "crew on site"}
+
+    data = NoteV2().load(upcast(contract, 1, stored_v1))
+
+    assert data == {"request_id": "12", "text": "crew on site", "visibility": "public"}
+    with pytest.raises(PoisonMessage):
+        upcast(contract, 3, stored_v1)
+
+
+def test_every_subscription_names_a_catalog_event():
+    for consumer, event_types in SUBSCRIPTIONS.items():
+        for event_type in event_types:
+            assert event_type in CATALOG, f"{consumer} subscribes to unknown {event_type}"
+            assert CATALOG[event_type].source != consumer
+
+
+def test_personal_data_travels_only_on_private_exchanges():
+    for contract in CATALOG.values():
+        assert contract.version >= 1
+        carried = set(contract.schema().fields) & PERSONAL_FIELDS
+        if contract.private:
+            assert contract.exchange.endswith(".private")
+        else:
+            assert not carried, f"{contract.type} carries personal data {carried}"
+            assert contract.exchange == f"{contract.source}.events"
+    assert CATALOG["resident_contact_recorded"].private
