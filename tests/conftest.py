@@ -24,9 +24,10 @@ ADMIN_DATABASE_URL = os.environ.get(
 
 
 @pytest.fixture
-def new_database():
+def new_database(container_factory):
     """Makes empty PostgreSQL databases that are dropped after the test, so every test
-    starts from a fresh schema that the services' own migrations build."""
+    starts from a fresh schema that the services' own migrations build. (Depending on
+    `container_factory` makes the containers stop before their databases go.)"""
     admin = create_engine(with_driver(ADMIN_DATABASE_URL), isolation_level="AUTOCOMMIT")
     created = []
 

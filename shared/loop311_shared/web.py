@@ -3,6 +3,7 @@
 import json
 
 from nameko.web.handlers import HttpRequestHandler
+from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Response
 
 from .errors import ClientError
@@ -33,6 +34,9 @@ class JsonHttp(HttpRequestHandler):
     def response_from_exception(self, exc):
         if isinstance(exc, ClientError):
             return error_response(exc.status, str(exc))
+        if isinstance(exc, RequestEntityTooLarge):
+            return error_response(413, f"the request body is larger than the {MAX_BODY_BYTES} "
+                                       "bytes allowed")
         status = getattr(exc, "code", None)
         if isinstance(status, int) and 400 <= status < 500:
             return error_response(status, getattr(exc, "description", str(exc)))
