@@ -1,0 +1,89 @@
+"""notify's confirmation ledger and mailer, on SQLite and a real SMTP server."""
+from datetime import datetime, timezone
+
+import pytest
+from sqlalchemy import select, update
+
+import loop311_notify
+from loop311_notify.confirmations import queue_confirmation, remember_recipient, remember_request
+from loop311_notify.mailer import MAX_ATTEMPTS, SmtpSettings, send_pending
+from loop311_notify.models import deliveries
+from loop311_shared.envelope import make_envelope, read_envelope
+from support import free_port
+
+
+def event(event_type, data):
+    return read_envelope(make_envelope(event_type, data["request_id"], data))
+
+
+REQUEST = event("request_created", {
+    "request_id": "31", "service_code": "pothole", "service_name": "Pothole Repair",
+    "description": "deep", "lat": 1.0, "long": 2.0, "address": None, "channel": "web",
+    "contact_ref": "c-1", "requested_at": datetime.now(timezone.utc)})
+CONTACT = event("resident_contact_recorded", {
+    "contact_ref": "c-1", "request_id": "31", "email": "ada@example.org", "phone": None,
+    "first_name": "Ada", "last_name": None})
+
+
+@pytest.fixture
+def session(migrated_session):
+    with migrated_session(loop311_notify) as session:
+        yield session
+
+
+def ledger(session):
+    return session.execute(select(deliveries)).all()
+
+
+@pytest.mark.parametrize("arrivals", [(REQUEST, CONTACT), (CONTACT, REQUEST)])
+def test_one_confirmation_is_queued_whichever_event_comes_first(session, arrivals):
+    for arrived in arrivals:
+        (remember_request if arrived.type == "request_created" else remember_recipient)(
+            session, arrived)
+        session.commit()
+    queue_confirmation(session, "31")
+
+    [row] = ledger(session)
+    assert (row.recipient, row.status, row.channel) == ("ada@example.org", "pending", "email")
+    assert "#31" in row.subject and "Hello Ada," in row.body
+
+
+def test_no_address_no_confirmation(session):
+    remember_request(session, REQUEST)
+    remember_recipient(session, event("resident_contact_recorded", {
+        **CONTACT.data, "email": None, "phone": "+16175550100"}))
+
+    assert ledger(session) == []
+
+
+def test_sent_mail_is_marked_sent(session, smtp_sink):
+    remember_request(session, REQUEST)
+    remember_recipient(session, CONTACT)
+    session.commit()
+
+    assert send_pending(session, SmtpSettings({"SMTP_PORT": smtp_sink.port})) == 1
+
+    [row] = ledger(session)
+    assert row.status == "sent" and row.attempts == 1 and row.sent_at is not None
+    [mail] = smtp_sink.for_request("31")
+    assert mail["To"] == "ada@example.org"
+
+
+def test_an_unreachable_server_is_retried_later_then_given_up(session):
+    remember_request(session, REQUEST)
+    remember_recipient(session, CONTACT)
+    session.commit()
+    nobody_listens = SmtpSettings({"SMTP_PORT": free_port()})
+
+    send_pending(session, nobody_listens)
+    [row] = ledger(session)
+    assert (row.status, row.attempts) == ("pending", 1)
+    assert row.last_error and row.next_attempt_at > row.created_at
+    assert send_pending(session, nobody_listens) == 0  # not due again yet
+
+    for _ in range(MAX_ATTEMPTS - 1):
+        session.execute(update(deliveries).values(next_attempt_at=row.created_at))
+        session.commit()
+        send_pending(session, nobody_listens)
+    [row] = ledger(session)
+    assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
