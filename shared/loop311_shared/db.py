@@ -85,3 +85,14 @@ class Database(DependencyProvider):
         if session is not None:
             session.close()
 
+
+
+def lock_for_transaction(session: Session, key: str) -> None:
+    """Serialise transactions that touch the same `key` until the holder commits.
+
+    PostgreSQL: a transaction-scoped advisory lock. SQLite already lets one writer at a
+    time through, so there is nothing to take.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"),
+                        {"key": key})

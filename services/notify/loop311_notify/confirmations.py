@@ -4,6 +4,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from loop311_shared.clock import utcnow
+from loop311_shared.db import lock_for_transaction
 from loop311_shared.envelope import Event
 
 from .models import deliveries, known_requests, recipients
@@ -11,6 +12,9 @@ from .models import deliveries, known_requests, recipients
 
 def remember_request(session: Session, event: Event) -> None:
     request = event.data
+    # The request and its contact arrive on two queues, maybe at once: without the lock,
+    # each transaction would miss the other's uncommitted row and neither would queue mail.
+    lock_for_transaction(session, f"confirmation:{request['request_id']}")
     session.execute(insert(known_requests).values(
         request_id=request["request_id"], service_name=request["service_name"],
         contact_ref=request["contact_ref"]))
@@ -19,6 +23,7 @@ def remember_request(session: Session, event: Event) -> None:
 
 def remember_recipient(session: Session, event: Event) -> None:
     contact = event.data
+    lock_for_transaction(session, f"confirmation:{contact['request_id']}")
     session.execute(insert(recipients).values(
         contact_ref=contact["contact_ref"], email=contact["email"], phone=contact["phone"],
         first_name=contact["first_name"]))

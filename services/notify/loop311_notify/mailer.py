@@ -28,25 +28,53 @@ class SmtpSettings:
         self.sender = config.get("MAIL_FROM", "Loop311 <no-reply@loop311.local>")
 
 
-def send_email(settings: SmtpSettings, recipient: str, subject: str, body: str,
-               headers: dict) -> None:
+def compose(settings: SmtpSettings, row) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.sender
-    message["To"] = recipient
-    message["Subject"] = subject
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
     message["Message-ID"] = make_msgid(domain="loop311.local")
-    for name, value in headers.items():
-        message[name] = value
-    message.set_content(body)
-    with smtplib.SMTP(settings.host, settings.port, timeout=10) as smtp:
-        if settings.starttls:
+    message["X-Loop311-Request-Id"] = row.request_id
+    message.set_content(row.body)
+    return message
+
+
+class SmtpConnection:
+    """One SMTP session for a batch of messages, reopened after any failure."""
+
+    def __init__(self, settings: SmtpSettings):
+        self.settings = settings
+        self.smtp = None
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            if self.smtp is None:
+                self.smtp = self._open()
+            self.smtp.send_message(message)
+        except Exception:
+            self.close()
+            raise
+
+    def _open(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.settings.host, self.settings.port, timeout=10)
+        if self.settings.starttls:
             smtp.starttls()
-        if settings.username:
-            smtp.login(settings.username, settings.password)
-        smtp.send_message(message)
+        if self.settings.username:
+            smtp.login(self.settings.username, self.settings.password)
+        return smtp
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.smtp = None
 
 
-def send_pending(session: Session, settings: SmtpSettings, batch_size: int = 20) -> int:
+def send_pending(session: Session, settings: SmtpSettings, batch_size: int = 50) -> int:
+    """Send a batch of due emails. The batch commits as one, so a crash mid-batch sends
+    its already-sent messages again (at least once), never loses one."""
     now = utcnow()
     rows = session.execute(
         select(deliveries)
@@ -55,20 +83,23 @@ def send_pending(session: Session, settings: SmtpSettings, batch_size: int = 20)
         .order_by(deliveries.c.id).limit(batch_size)
         .with_for_update(skip_locked=True)
     ).all()
-    for row in rows:
-        try:
-            send_email(settings, row.recipient, row.subject, row.body,
-                       {"X-Loop311-Request-Id": row.request_id})
-        except (OSError, smtplib.SMTPException) as exc:
-            attempts = row.attempts + 1
-            log.warning("email %s failed (attempt %d): %r", row.id, attempts, exc)
+    connection = SmtpConnection(settings)
+    try:
+        for row in rows:
+            try:
+                connection.send(compose(settings, row))
+            except (OSError, smtplib.SMTPException) as exc:
+                attempts = row.attempts + 1
+                log.warning("email %s failed (attempt %d): %r", row.id, attempts, exc)
+                session.execute(update(deliveries).where(deliveries.c.id == row.id).values(
+                    attempts=attempts, last_error=repr(exc)[:2000],
+                    status="failed" if attempts >= MAX_ATTEMPTS else "pending",
+                    next_attempt_at=now + timedelta(seconds=2 ** attempts * 5)))
+                continue
             session.execute(update(deliveries).where(deliveries.c.id == row.id).values(
-                attempts=attempts, last_error=repr(exc)[:2000],
-                status="failed" if attempts >= MAX_ATTEMPTS else "pending",
-                next_attempt_at=now + timedelta(seconds=2 ** attempts * 5)))
-            continue
-        session.execute(update(deliveries).where(deliveries.c.id == row.id).values(
-            attempts=row.attempts + 1, status="sent", sent_at=utcnow()))
+                attempts=row.attempts + 1, status="sent", sent_at=utcnow()))
+    finally:
+        connection.close()
     session.commit()
     return len(rows)
 

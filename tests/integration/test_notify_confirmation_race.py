@@ -1,0 +1,54 @@
+"""The request and its reporter's contact reach notify on two queues, possibly at the same
+moment. Two transactions committing at once must still queue exactly one confirmation."""
+from datetime import datetime, timezone
+from pathlib import Path
+
+import eventlet
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+import loop311_notify
+from loop311_notify.confirmations import remember_recipient, remember_request
+from loop311_notify.models import deliveries
+from loop311_shared.db import make_engine, migrate
+from loop311_shared.envelope import make_envelope, read_envelope
+from support import wait_until
+
+
+def event(event_type, data):
+    return read_envelope(make_envelope(event_type, data["request_id"], data))
+
+
+def test_concurrent_request_and_contact_queue_one_confirmation(new_database):
+    engine = make_engine(new_database("notify"))
+    migrate(engine, Path(loop311_notify.__file__).parent / "migrations")
+    request = event("request_created", {
+        "request_id": "77", "service_code": "pothole", "service_name": "Pothole",
+        "description": "deep", "lat": 1.0, "long": 2.0, "address": None, "channel": "web",
+        "contact_ref": "c-77", "requested_at": datetime.now(timezone.utc)})
+    contact = event("resident_contact_recorded", {
+        "contact_ref": "c-77", "request_id": "77", "email": "ada@example.org", "phone": None,
+        "first_name": None, "last_name": None})
+
+    with Session(engine) as first, Session(engine) as second, engine.connect() as observer:
+        remember_request(first, request)  # not committed yet
+
+        def apply_contact():
+            remember_recipient(second, contact)
+            second.commit()
+
+        worker = eventlet.spawn(apply_contact)
+
+        def contact_done_or_waiting():
+            waiting = observer.execute(text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            )).scalar_one()
+            return worker.dead or waiting
+
+        wait_until(contact_done_or_waiting, message="contact transaction neither ran nor waited")
+        first.commit()
+        worker.wait()
+
+        queued = first.execute(select(func.count()).select_from(deliveries)).scalar_one()
+    engine.dispose()
+    assert queued == 1
