@@ -7,6 +7,7 @@ from email import message_from_bytes
 from kombu import Connection, Queue
 
 from loop311_shared.contracts import contract_for
+from loop311_shared.envelope import Event, make_envelope, read_envelope
 from loop311_shared.topology import event_exchange
 
 
@@ -83,3 +84,8 @@ def publish_envelope(amqp_uri, envelope):
         exchange = event_exchange(contract_for(envelope["type"]).exchange)
         producer.publish(envelope, exchange=exchange, routing_key=envelope["type"],
                          declare=[exchange], serializer="json", retry=True)
+
+
+def received_event(event_type: str, data: dict) -> Event:
+    """An event as a consumer receives it: enveloped, then read back."""
+    return read_envelope(make_envelope(event_type, data["request_id"], data))

@@ -11,22 +11,18 @@ import loop311_notify
 from loop311_notify.confirmations import remember_recipient, remember_request
 from loop311_notify.models import deliveries
 from loop311_shared.db import make_engine, migrate
-from loop311_shared.envelope import make_envelope, read_envelope
-from support import wait_until
+from support import received_event, wait_until
 
-
-def event(event_type, data):
-    return read_envelope(make_envelope(event_type, data["request_id"], data))
 
 
 def test_concurrent_request_and_contact_queue_one_confirmation(new_database):
     engine = make_engine(new_database("notify"))
     migrate(engine, Path(loop311_notify.__file__).parent / "migrations")
-    request = event("request_created", {
+    request = received_event("request_created", {
         "request_id": "77", "service_code": "pothole", "service_name": "Pothole",
         "description": "deep", "lat": 1.0, "long": 2.0, "address": None, "channel": "web",
         "contact_ref": "c-77", "requested_at": datetime.now(timezone.utc)})
-    contact = event("resident_contact_recorded", {
+    contact = received_event("resident_contact_recorded", {
         "contact_ref": "c-77", "request_id": "77", "email": "ada@example.org", "phone": None,
         "first_name": None, "last_name": None})
 

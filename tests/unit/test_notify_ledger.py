@@ -8,19 +8,15 @@ import loop311_notify
 from loop311_notify.confirmations import queue_confirmation, remember_recipient, remember_request
 from loop311_notify.mailer import MAX_ATTEMPTS, SmtpSettings, send_pending
 from loop311_notify.models import deliveries
-from loop311_shared.envelope import make_envelope, read_envelope
-from support import free_port
+from support import free_port, received_event
 
 
-def event(event_type, data):
-    return read_envelope(make_envelope(event_type, data["request_id"], data))
 
-
-REQUEST = event("request_created", {
+REQUEST = received_event("request_created", {
     "request_id": "31", "service_code": "pothole", "service_name": "Pothole Repair",
     "description": "deep", "lat": 1.0, "long": 2.0, "address": None, "channel": "web",
     "contact_ref": "c-1", "requested_at": datetime.now(timezone.utc)})
-CONTACT = event("resident_contact_recorded", {
+CONTACT = received_event("resident_contact_recorded", {
     "contact_ref": "c-1", "request_id": "31", "email": "ada@example.org", "phone": None,
     "first_name": "Ada", "last_name": None})
 
@@ -50,7 +46,7 @@ def test_one_confirmation_is_queued_whichever_event_comes_first(session, arrival
 
 def test_no_address_no_confirmation(session):
     remember_request(session, REQUEST)
-    remember_recipient(session, event("resident_contact_recorded", {
+    remember_recipient(session, received_event("resident_contact_recorded", {
         **CONTACT.data, "email": None, "phone": "+16175550100"}))
 
     assert ledger(session) == []
