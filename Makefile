@@ -8,6 +8,7 @@ export INTAKE_DATABASE_URL ?= $(PG)/loop311_intake
 export ROUTING_DATABASE_URL ?= $(PG)/loop311_routing
 export SLA_DATABASE_URL ?= $(PG)/loop311_sla
 export NOTIFY_DATABASE_URL ?= $(PG)/loop311_notify
+export OPEN311_API_KEYS ?= local-dev-key
 PACKAGES := -e shared -e services/intake -e services/routing -e services/sla -e services/notify
 
 .PHONY: install run test test-unit bench clean

@@ -138,12 +138,14 @@ def run_loop311(scratch, workdir, total, concurrency):
     suite = LocalSuite(workdir / "suite", scratch.amqp_uri,
                        database_urls={name: scratch.database(name) for name in SERVICES},
                        ports={name: free_port() for name in SERVICES}, smtp_port=smtp_port,
-                       extra_env={"LOG_LEVEL": "WARNING", "MAIL_POLL_SECONDS": "1.0"})
+                       extra_env={"LOG_LEVEL": "WARNING", "MAIL_POLL_SECONDS": "1.0",
+                                  "OPEN311_API_KEYS": "bench-key"})
     try:
         suite.start_all()
         url = suite.url("intake", "/open311/v2/requests.json")
         records, elapsed = drive(lambda n: url, lambda n: {"data": {
-            "service_code": "pothole", "description": f"bench pothole {n}",
+            "service_code": "pothole", "attribute[size]": "medium", "api_key": "bench-key",
+            "description": f"bench pothole {n}",
             "lat": "42.3594", "long": "-71.0587", "email": f"bench+{n}@example.org"}},
             total, concurrency)
         started = {r["answer"].json()[0]["service_request_id"]: r["started_wall"]

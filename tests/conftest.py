@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from loop311_shared.db import with_driver  # noqa: E402
-from support import Mailbox, free_port, wait_until  # noqa: E402
+from support import TEST_API_KEY, Mailbox, free_port, wait_until  # noqa: E402
 
 ADMIN_DATABASE_URL = os.environ.get(
     "TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -58,6 +58,7 @@ def service_config(rabbit_config, new_database):
             "EVENT_RETRY_DELAYS_MS": "100,200",
             "OUTBOX_POLL_SECONDS": 0.2,
             "MAIL_POLL_SECONDS": 0.2,
+            "OPEN311_API_KEYS": TEST_API_KEY,
         }
         config.update(overrides)
         return config

@@ -11,6 +11,9 @@ from loop311_shared.envelope import Event, make_envelope, read_envelope
 from loop311_shared.topology import event_exchange
 
 
+TEST_API_KEY = "test-client-key"
+
+
 def wait_until(predicate, timeout=30.0, interval=0.05, message="condition not met"):
     """Poll an observable fact until it holds; fail after `timeout` seconds."""
     deadline = time.monotonic() + timeout

@@ -12,9 +12,9 @@ from support import free_port, publish_envelope, wait_until
 
 pytestmark = pytest.mark.e2e
 
-NEW_POTHOLE = {"service_code": "pothole", "description": "Deep pothole by the bus stop",
+NEW_POTHOLE = {"service_code": "pothole", "attribute[size]": "large", "description": "Deep pothole by the bus stop",
                "lat": "42.3594", "long": "-71.0587", "email": "resident@example.org",
-               "first_name": "Ada"}
+               "first_name": "Ada", "api_key": "e2e-key"}
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def suite(tmp_path, rabbit_config, new_database, smtp_sink):
         ports={name: free_port() for name in SERVICES},
         smtp_port=smtp_sink.port,
         extra_env={"OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
-                   "EVENT_RETRY_DELAYS_MS": "200,500"},
+                   "EVENT_RETRY_DELAYS_MS": "200,500", "OPEN311_API_KEYS": "e2e-key"},
     )
     local.mailbox = smtp_sink
     local.start_all()

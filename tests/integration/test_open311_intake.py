@@ -10,10 +10,11 @@ from loop311_intake.models import outbox, service_requests
 from loop311_intake.service import IntakeService
 from loop311_shared.db import make_engine
 from loop311_shared.envelope import make_envelope
-from support import EventTap, publish_envelope, wait_until
+from support import TEST_API_KEY, EventTap, publish_envelope, wait_until
 
 NOON = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
-POTHOLE = {"service_code": "pothole", "description": "Deep pothole", "lat": "42.3594",
+POTHOLE = {"service_code": "pothole", "attribute[size]": "large", "api_key": TEST_API_KEY,
+           "description": "Deep pothole", "lat": "42.3594",
            "long": "-71.0587", "email": "ada@example.org", "first_name": "Ada",
            "phone": "617-555-0100"}
 
@@ -56,7 +57,8 @@ def test_a_form_post_is_stored_announced_and_shown_without_personal_data(intake)
 
 def test_a_json_post_is_accepted_too(intake):
     answer = requests.post(f"{intake['base']}/requests.json", timeout=5, json={
-        "service_code": "graffiti", "address_string": "1 City Hall Sq", "description": "tag"})
+        "service_code": "graffiti", "address_string": "1 City Hall Sq", "description": "tag",
+        "api_key": TEST_API_KEY})
 
     assert answer.status_code == 201
     assert stored_counts(intake) == (1, 1)  # no contact given: no contact event
@@ -66,7 +68,9 @@ def test_the_service_list_is_the_catalog(intake):
     services = requests.get(f"{intake['base']}/services.json", timeout=5).json()
 
     assert {"pothole", "graffiti", "needle_pickup"} <= {s["service_code"] for s in services}
-    assert all(s["type"] == "realtime" and s["metadata"] is False for s in services)
+    assert all(s["type"] == "realtime" for s in services)
+    metadata = {s["service_code"]: s["metadata"] for s in services}
+    assert metadata["pothole"] is True and metadata["graffiti"] is False
 
 
 @pytest.mark.parametrize("send, status, says", [
@@ -77,7 +81,8 @@ def test_the_service_list_is_the_catalog(intake):
     (dict(data={**POTHOLE, "long": "-181"}), 400, "long"),
     (dict(json={**POTHOLE, "lat": "north"}), 400, "lat: Not a valid number"),
     (dict(json={**POTHOLE, "description": 12}), 400, "description"),
-    (dict(data={"service_code": "pothole", "description": "no place"}), 400, "location is required"),
+    (dict(data={"service_code": "pothole", "description": "no place", "api_key": TEST_API_KEY}),
+     400, "location is required"),
     (dict(data={**POTHOLE, "email": "ada@"}), 400, "email"),
     (dict(data="service_code=pothole", headers={"Content-Type": "text/plain"}), 400,
      "application/x-www-form-urlencoded or application/json"),

@@ -1,4 +1,7 @@
-from sqlalchemy import Column, DateTime, Float, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String,
+    Table, Text,
+)
 
 from loop311_shared.tables import BigId, messaging_tables
 
@@ -38,4 +41,31 @@ service_requests = Table(
     Column("department_code", String(32)),
     Column("agency_responsible", String(200)),
     Column("expected_at", DateTime(timezone=True)),
+    Column("attributes", JSON),
+    Column("address_id", String(100)),
+    Column("media_url", String(2000)),
+    Column("token", String(36), unique=True),
+)
+
+service_attributes = Table(
+    "service_attributes", metadata,
+    Column("service_code", String(64), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("datatype", String(20), nullable=False),
+    Column("required", Boolean, nullable=False),
+    Column("variable", Boolean, nullable=False),
+    Column("order", Integer, nullable=False),
+    Column("description", Text, nullable=False),
+    Column("datatype_description", Text),
+    Column("values", JSON),
+)
+
+# The public history of a request (Open311 `notes` extension).
+request_notes = Table(
+    "request_notes", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("request_id", BigInteger, ForeignKey("service_requests.id"), nullable=False),
+    Column("type", String(32), nullable=False),
+    Column("summary", Text, nullable=False),
+    Column("datetime", DateTime(timezone=True), nullable=False),
 )

@@ -1,20 +1,42 @@
-"""Read a request body as Open311 allows it: form-encoded, or a JSON object."""
+"""Read a request body as Open311 allows it: form-encoded, or a JSON object.
+
+Attributes arrive as `attribute[code]=value` (and `attribute[code][]=value` for lists) in
+forms, or as an `attribute` object in JSON.
+"""
 import json
+import re
 
 from werkzeug.wrappers import Request
 
 from loop311_shared.errors import BadRequest
 
+ATTRIBUTE_FIELD = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
-def request_fields(request: Request) -> dict:
+
+def request_fields(request: Request) -> tuple[dict, dict[str, list]]:
     if request.mimetype == "application/json":
-        try:
-            body = json.loads(request.get_data(cache=True) or b"null")
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise BadRequest(f"the body is not valid JSON: {exc}") from exc
-        if not isinstance(body, dict):
-            raise BadRequest("the JSON body must be an object of request fields")
-        return body
+        return _json_fields(request)
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
-        return request.form.to_dict()
+        fields, attributes = {}, {}
+        for key in request.form:
+            match = ATTRIBUTE_FIELD.match(key)
+            if match:
+                attributes.setdefault(match[1], []).extend(request.form.getlist(key))
+            else:
+                fields[key] = request.form.get(key)
+        return fields, attributes
     raise BadRequest("send the request as application/x-www-form-urlencoded or application/json")
+
+
+def _json_fields(request):
+    try:
+        body = json.loads(request.get_data(cache=True) or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise BadRequest(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise BadRequest("the JSON body must be an object of request fields")
+    attributes = body.pop("attribute", None) or {}
+    if not isinstance(attributes, dict):
+        raise BadRequest("attribute must be an object of attribute codes and values")
+    return body, {code: value if isinstance(value, list) else [value]
+                  for code, value in attributes.items()}

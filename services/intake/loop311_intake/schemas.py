@@ -12,6 +12,8 @@ class SubmitRequestSchema(Schema):
     lat = fields.Float(validate=validate.Range(min=-90, max=90), allow_nan=False)
     long = fields.Float(validate=validate.Range(min=-180, max=180), allow_nan=False)
     address_string = fields.String(validate=validate.Length(min=1, max=500))
+    address_id = fields.String(validate=validate.Length(min=1, max=100))
+    media_url = fields.Url(validate=validate.Length(max=2000), schemes={"http", "https"})
     email = fields.Email(validate=validate.Length(max=320))
     phone = fields.String(validate=validate.Length(min=3, max=32))
     first_name = fields.String(validate=validate.Length(max=100))
@@ -19,7 +21,7 @@ class SubmitRequestSchema(Schema):
     channel = fields.String(load_default="web", validate=validate.OneOf(CHANNELS))
 
     class Meta:
-        # Open311 clients send extra fields (api_key, device_id, attribute[...]); ignore them.
+        # Open311 clients send fields we do not keep (api_key, device_id, account_id).
         unknown = "exclude"
 
     @validates_schema
@@ -27,6 +29,8 @@ class SubmitRequestSchema(Schema):
         has_point = "lat" in data or "long" in data
         if has_point and not ("lat" in data and "long" in data):
             raise ValidationError("lat and long must be given together", "lat")
-        if not has_point and "address_string" not in data:
-            raise ValidationError("a location is required: lat and long, or address_string",
-                                  "lat")
+        # The spec asks for one of these; clients that send an address with the point
+        # (many do) keep both.
+        if not has_point and "address_string" not in data and "address_id" not in data:
+            raise ValidationError(
+                "a location is required: lat and long, address_string or address_id", "lat")

@@ -5,14 +5,19 @@ from loop311_shared.inbox import apply_once
 from loop311_shared.messaging import OutboxRelay, handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
-from loop311_shared.web import http, json_response
 
+from .attributes import service_definition
 from .models import inbox, outbox
+from .open311_auth import accepted_keys, require_api_key, require_jurisdiction
+from .open311_format import open311, render
+from .discovery import discovery
+from .queries import find_requests, list_services, public_view, request_for_token
 from .requests_body import request_fields
 from .submission import submit_request
-from .tracking import list_services, public_view, record_assignment, record_due_date
+from .tracking import record_assignment, record_due_date
 
 OPEN311 = "/open311/v2"
+FORMAT = "<any(json, xml):fmt>"
 
 
 class IntakeService(OperationalEndpoints):
@@ -22,19 +27,44 @@ class IntakeService(OperationalEndpoints):
     outbox_relay = OutboxRelay("database", outbox)
     metrics = Metrics()
 
-    @http("GET", f"{OPEN311}/services.json")
-    def get_services(self, request):
-        return json_response(list_services(self.database))
+    @open311("GET", f"{OPEN311}/discovery.{FORMAT}")
+    def get_discovery(self, request, fmt):
+        return render(fmt, discovery(self.config, request.host_url), "discovery")
 
-    @http("POST", f"{OPEN311}/requests.json")
-    def post_request(self, request):
-        request_id = submit_request(self.database, request_fields(request))
-        return json_response([{"service_request_id": request_id, "service_notice": "",
-                               "account_id": None}], status=201)
+    @open311("GET", f"{OPEN311}/services.{FORMAT}")
+    def get_services(self, request, fmt):
+        self._check_jurisdiction(request.args)
+        return render(fmt, list_services(self.database), "services")
 
-    @http("GET", f"{OPEN311}/requests/<string:request_id>.json")
-    def get_request(self, request, request_id):
-        return json_response([public_view(self.database, request_id)])
+    @open311("GET", f"{OPEN311}/services/<string:service_code>.{FORMAT}")
+    def get_service_definition(self, request, service_code, fmt):
+        self._check_jurisdiction(request.args)
+        return render(fmt, service_definition(self.database, service_code), "service_definition")
+
+    @open311("POST", f"{OPEN311}/requests.{FORMAT}")
+    def post_request(self, request, fmt):
+        fields, attributes = request_fields(request)
+        require_api_key(fields.get("api_key"), accepted_keys(self.config.get("OPEN311_API_KEYS")))
+        self._check_jurisdiction(fields)
+        accepted = submit_request(self.database, fields, attributes)
+        return render(fmt, [{**accepted, "service_notice": "", "account_id": None}],
+                      "service_requests", status=201)
+
+    @open311("GET", f"{OPEN311}/requests.{FORMAT}")
+    def get_requests(self, request, fmt):
+        self._check_jurisdiction(request.args)
+        return render(fmt, find_requests(self.database, request.args), "service_requests")
+
+    @open311("GET", f"{OPEN311}/requests/<string:request_id>.{FORMAT}")
+    def get_request(self, request, request_id, fmt):
+        self._check_jurisdiction(request.args)
+        with_notes = request.args.get("extensions", "").lower() == "true"
+        return render(fmt, [public_view(self.database, request_id, with_notes)],
+                      "service_requests")
+
+    @open311("GET", f"{OPEN311}/tokens/<string:token>.{FORMAT}")
+    def get_token(self, request, token, fmt):
+        return render(fmt, [request_for_token(self.database, token)], "service_requests")
 
     @handle_event("request_assigned")
     def handle_request_assigned(self, event):
@@ -43,3 +73,6 @@ class IntakeService(OperationalEndpoints):
     @handle_event("sla_started")
     def handle_sla_started(self, event):
         return apply_once(self.database, inbox, self.name, event, record_due_date)
+
+    def _check_jurisdiction(self, params):
+        require_jurisdiction(params.get("jurisdiction_id"), self.config.get("JURISDICTION_ID", "city"))

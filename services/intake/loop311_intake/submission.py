@@ -9,14 +9,15 @@ from loop311_shared.clock import utcnow
 from loop311_shared.errors import BadRequest
 from loop311_shared.outbox import record_event
 
-from .models import contacts, outbox, service_catalog, service_requests
+from .attributes import checked_attributes
+from .models import contacts, outbox, request_notes, service_catalog, service_requests
 from .schemas import SubmitRequestSchema
 
 CONTACT_FIELDS = ("email", "phone", "first_name", "last_name")
 
 
-def submit_request(session: Session, fields: dict) -> str:
-    """Validate, store and announce a request; return its public id."""
+def submit_request(session: Session, fields: dict, attributes: dict | None = None) -> dict:
+    """Validate, store and announce a request; return its public id and token."""
     try:
         data = SubmitRequestSchema().load(fields)
     except ValidationError as exc:
@@ -26,18 +27,24 @@ def submit_request(session: Session, fields: dict) -> str:
     ).first()
     if service is None:
         raise BadRequest(f"service_code {data['service_code']!r} is not a service we offer")
+    typed_attributes = checked_attributes(session, service.service_code, attributes or {})
 
     contact = {name: data[name] for name in CONTACT_FIELDS if data.get(name)}
     contact_ref = str(uuid.uuid4()) if contact else None
     if contact_ref:
         session.execute(insert(contacts).values(contact_ref=contact_ref, **contact))
     now = utcnow()
-    request_id = str(session.execute(insert(service_requests).values(
+    token = str(uuid.uuid4())
+    row_id = session.execute(insert(service_requests).values(
         service_code=service.service_code, description=data["description"],
         lat=data.get("lat"), long=data.get("long"), address=data.get("address_string"),
-        channel=data["channel"], contact_ref=contact_ref, status="open",
-        requested_at=now, updated_at=now,
-    )).inserted_primary_key[0])
+        address_id=data.get("address_id"), media_url=data.get("media_url"),
+        attributes=typed_attributes, channel=data["channel"], contact_ref=contact_ref,
+        status="open", requested_at=now, updated_at=now, token=token,
+    )).inserted_primary_key[0]
+    request_id = str(row_id)
+    session.execute(insert(request_notes).values(
+        request_id=row_id, type="opened", summary="Request received", datetime=now))
 
     record_event(session, outbox, "request_created", request_id, {
         "request_id": request_id,
@@ -55,7 +62,7 @@ def submit_request(session: Session, fields: dict) -> str:
         record_event(session, outbox, "resident_contact_recorded", request_id,
                      {"contact_ref": contact_ref, "request_id": request_id, **contact})
     session.commit()
-    return request_id
+    return {"service_request_id": request_id, "token": token}
 
 
 def _describe(messages: dict) -> str:

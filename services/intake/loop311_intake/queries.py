@@ -1,0 +1,170 @@
+"""What the public may read: Open311 views of services and requests, no personal data."""
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy import and_, exists, select
+from sqlalchemy.orm import Session
+
+from loop311_shared.errors import BadRequest, NotFound
+
+from .models import request_notes, service_attributes, service_catalog, service_requests
+
+MAX_RANGE = timedelta(days=90)
+DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
+# Open311 knows open and closed; the staff's finer states show as open.
+PUBLIC_STATUS = {"open": "open", "acknowledged": "open", "in_progress": "open", "closed": "closed"}
+
+
+def list_services(session: Session) -> list[dict]:
+    has_attributes = exists().where(
+        service_attributes.c.service_code == service_catalog.c.service_code)
+    rows = session.execute(select(service_catalog, has_attributes.label("has_attributes"))
+                           .order_by(service_catalog.c.service_code))
+    return [{
+        "service_code": row.service_code, "service_name": row.service_name,
+        "description": row.description, "metadata": bool(row.has_attributes),
+        "type": "realtime", "keywords": "", "group": row.group,
+    } for row in rows]
+
+
+def public_view(session: Session, request_id: str, with_notes: bool = False) -> dict:
+    rows = _select(session, service_requests.c.id == _numeric_id(request_id))
+    if not rows:
+        raise NotFound(f"no service request with id {request_id!r}")
+    return _view(session, rows[0], with_notes)
+
+
+def request_for_token(session: Session, token: str) -> dict:
+    row = session.execute(select(service_requests.c.id)
+                          .where(service_requests.c.token == token)).first()
+    if row is None:
+        raise NotFound(f"no service request with token {token!r}")
+    return {"service_request_id": str(row.id), "token": token}
+
+
+def find_requests(session: Session, params: dict, now: datetime | None = None) -> list[dict]:
+    """GET requests: the spec's filters plus page, page_size, updated_after, bbox."""
+    now = now or datetime.now(timezone.utc)
+    conditions = []
+    ids = _list(params, "service_request_id")
+    if ids:  # the spec: other parameters are ignored when ids are given
+        conditions.append(service_requests.c.id.in_([_numeric_id(i, BadRequest) for i in ids]))
+    else:
+        end = _datetime(params, "end_date") or now
+        start = _datetime(params, "start_date") or end - MAX_RANGE
+        if end < start:
+            raise BadRequest("end_date is before start_date")
+        if end - start > MAX_RANGE:
+            raise BadRequest("start_date and end_date may be at most 90 days apart")
+        conditions += [service_requests.c.requested_at >= start,
+                       service_requests.c.requested_at <= end]
+        codes = _list(params, "service_code")
+        if codes:
+            conditions.append(service_requests.c.service_code.in_(codes))
+        statuses = _list(params, "status")
+        if statuses:
+            unknown = set(statuses) - set(PUBLIC_STATUS.values())
+            if unknown:
+                raise BadRequest(f"status may be open or closed, not {', '.join(sorted(unknown))}")
+            conditions.append(service_requests.c.status.in_(
+                [s for s, public in PUBLIC_STATUS.items() if public in statuses]))
+        updated_after = _datetime(params, "updated_after")
+        if updated_after:
+            conditions.append(service_requests.c.updated_at > updated_after)
+        if params.get("bbox"):
+            conditions.append(_bbox(params["bbox"]))
+    page = _integer(params, "page", 1, 1, 1_000_000)
+    size = _integer(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
+    rows = _select(session, and_(*conditions), offset=(page - 1) * size, limit=size)
+    with_notes = str(params.get("extensions", "")).lower() == "true"
+    return [_view(session, row, with_notes) for row in rows]
+
+
+def _select(session, condition, offset=0, limit=1):
+    return session.execute(
+        select(service_requests, service_catalog.c.service_name)
+        .join(service_catalog, service_catalog.c.service_code == service_requests.c.service_code)
+        .where(condition)
+        .order_by(service_requests.c.requested_at.desc(), service_requests.c.id.desc())
+        .offset(offset).limit(limit)
+    ).all()
+
+
+def _view(session, row, with_notes) -> dict:
+    view = {
+        "service_request_id": str(row.id),
+        "status": PUBLIC_STATUS.get(row.status, "open"),
+        "status_notes": None,
+        "service_name": row.service_name,
+        "service_code": row.service_code,
+        "description": row.description,
+        "agency_responsible": row.agency_responsible,
+        "service_notice": None,
+        "requested_datetime": _iso(row.requested_at),
+        "updated_datetime": _iso(row.updated_at),
+        "expected_datetime": _iso(row.expected_at),
+        "address": row.address,
+        "address_id": row.address_id,
+        "zipcode": None,
+        "lat": row.lat,
+        "long": row.long,
+        "media_url": row.media_url,
+    }
+    if with_notes:
+        view["notes"] = [
+            {"type": note.type, "summary": note.summary, "datetime": _iso(note.datetime)}
+            for note in session.execute(select(request_notes)
+                                        .where(request_notes.c.request_id == row.id)
+                                        .order_by(request_notes.c.id))]
+    return view
+
+
+def _bbox(text):
+    try:
+        west, south, east, north = (float(part) for part in text.split(","))
+    except ValueError:
+        raise BadRequest("bbox is west,south,east,north in decimal degrees") from None
+    if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
+        raise BadRequest("bbox is west,south,east,north with west <= east and south <= north")
+    return and_(service_requests.c.long.between(west, east),
+                service_requests.c.lat.between(south, north))
+
+
+def _list(params, name):
+    return [part.strip() for part in str(params.get(name) or "").split(",") if part.strip()]
+
+
+def _datetime(params, name):
+    text = params.get(name)
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"{name} must be an ISO 8601 date and time, like "
+                         "2026-11-05T08:15:30-05:00") from None
+    if moment.tzinfo is None:
+        raise BadRequest(f"{name} needs a time zone (Z or an offset from UTC)")
+    return moment
+
+
+def _integer(params, name, default, low, high):
+    text = params.get(name)
+    if text in (None, ""):
+        return default
+    if not str(text).isdigit() or not low <= int(text) <= high:
+        raise BadRequest(f"{name} must be a whole number from {low} to {high}")
+    return int(text)
+
+
+def _numeric_id(request_id: str, error=NotFound) -> int:
+    if not request_id.isdigit() or len(request_id) > 18:
+        raise error(f"no service request with id {request_id!r}")
+    return int(request_id)
+
+
+def _iso(value):
+    if value is None:
+        return None
+    if value.tzinfo is None:  # SQLite drops the zone; everything is stored in UTC
+        value = value.replace(tzinfo=timezone.utc)
+    return value.isoformat()
