@@ -65,4 +65,6 @@ class BackgroundDrain(DependencyProvider):
             try:
                 self.drain()
             except Exception:
+                if not self.running:
+                    return  # the container is stopping and took the database with it
                 log.exception("%s failed; will try again", type(self).__name__)

@@ -49,8 +49,11 @@ def find_requests(session: Session, params: dict, now: datetime | None = None) -
     if ids:  # the spec: other parameters are ignored when ids are given
         conditions.append(service_requests.c.id.in_([_numeric_id(i, BadRequest) for i in ids]))
     else:
-        end = _datetime(params, "end_date") or now
-        start = _datetime(params, "start_date") or end - MAX_RANGE
+        start, end = _datetime(params, "start_date"), _datetime(params, "end_date")
+        if start and not end:
+            end = start + MAX_RANGE
+        end = end or now
+        start = start or end - MAX_RANGE
         if end < start:
             raise BadRequest("end_date is before start_date")
         if end - start > MAX_RANGE:
