@@ -55,6 +55,19 @@ def test_a_form_post_is_stored_announced_and_shown_without_personal_data(intake)
     assert not {"ada@example.org", "Ada", "617-555-0100"} & set(map(str, shown.values()))
 
 
+def test_contacts_are_normalised_and_travel_only_on_the_private_exchange(intake):
+    contact = EventTap(intake["AMQP_URI"], "resident_contact_recorded")
+
+    answer = requests.post(f"{intake['base']}/requests.json", timeout=5, data={
+        **POTHOLE, "phone": "(617) 555-0100", "email": "Ada@Example.ORG"})
+
+    assert answer.status_code == 201
+    event = contact.next()
+    assert event["source"] == "/loop311/intake"
+    assert event["data"]["phone"] == "+16175550100"
+    assert event["data"]["email"] == "Ada@example.org"
+
+
 def test_a_json_post_is_accepted_too(intake):
     answer = requests.post(f"{intake['base']}/requests.json", timeout=5, json={
         "service_code": "graffiti", "address_string": "1 City Hall Sq", "description": "tag",
@@ -84,6 +97,8 @@ def test_the_service_list_is_the_catalog(intake):
     (dict(data={"service_code": "pothole", "description": "no place", "api_key": TEST_API_KEY}),
      400, "location is required"),
     (dict(data={**POTHOLE, "email": "ada@"}), 400, "email"),
+    (dict(data={**POTHOLE, "phone": "555"}), 400, "phone '555' is not a valid number in US"),
+    (dict(data={**POTHOLE, "phone": "call me"}), 400, "not a phone number"),
     (dict(data="service_code=pothole", headers={"Content-Type": "text/plain"}), 400,
      "application/x-www-form-urlencoded or application/json"),
     (dict(data={**POTHOLE, "description": "x" * 1_100_000}), 413, "larger than"),

@@ -14,7 +14,7 @@ class SubmitRequestSchema(Schema):
     address_string = fields.String(validate=validate.Length(min=1, max=500))
     address_id = fields.String(validate=validate.Length(min=1, max=100))
     media_url = fields.Url(validate=validate.Length(max=2000), schemes={"http", "https"})
-    email = fields.Email(validate=validate.Length(max=320))
+    email = fields.String(validate=validate.Length(max=320))
     phone = fields.String(validate=validate.Length(min=3, max=32))
     first_name = fields.String(validate=validate.Length(max=100))
     last_name = fields.String(validate=validate.Length(max=100))

@@ -46,7 +46,8 @@ class IntakeService(OperationalEndpoints):
         fields, attributes = request_fields(request)
         require_api_key(fields.get("api_key"), accepted_keys(self.config.get("OPEN311_API_KEYS")))
         self._check_jurisdiction(fields)
-        accepted = submit_request(self.database, fields, attributes)
+        accepted = submit_request(self.database, fields, attributes,
+                                  phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"))
         return render(fmt, [{**accepted, "service_notice": "", "account_id": None}],
                       "service_requests", status=201)
 

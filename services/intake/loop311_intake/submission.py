@@ -10,13 +10,15 @@ from loop311_shared.errors import BadRequest
 from loop311_shared.outbox import record_event
 
 from .attributes import checked_attributes
+from .contacts import normalised_email, normalised_phone
 from .models import contacts, outbox, request_notes, service_catalog, service_requests
 from .schemas import SubmitRequestSchema
 
 CONTACT_FIELDS = ("email", "phone", "first_name", "last_name")
 
 
-def submit_request(session: Session, fields: dict, attributes: dict | None = None) -> dict:
+def submit_request(session: Session, fields: dict, attributes: dict | None = None,
+                   phone_region: str = "US") -> dict:
     """Validate, store and announce a request; return its public id and token."""
     try:
         data = SubmitRequestSchema().load(fields)
@@ -30,6 +32,10 @@ def submit_request(session: Session, fields: dict, attributes: dict | None = Non
     typed_attributes = checked_attributes(session, service.service_code, attributes or {})
 
     contact = {name: data[name] for name in CONTACT_FIELDS if data.get(name)}
+    if "email" in contact:
+        contact["email"] = normalised_email(contact["email"])
+    if "phone" in contact:
+        contact["phone"] = normalised_phone(contact["phone"], phone_region)
     contact_ref = str(uuid.uuid4()) if contact else None
     if contact_ref:
         session.execute(insert(contacts).values(contact_ref=contact_ref, **contact))
