@@ -2,6 +2,7 @@
 import json
 from datetime import datetime, timedelta, timezone
 
+import eventlet
 import pytest
 import requests
 from sqlalchemy import func, select
@@ -140,3 +141,32 @@ def test_assignment_and_due_date_reach_the_public_record(intake):
     record = wait_until(shown, message="assignment or due date never shown")
     assert record["agency_responsible"] == "Public Works Department"
     assert record["expected_datetime"] == "2026-11-25T12:00:00+00:00"
+
+
+def test_a_retried_post_with_the_same_idempotency_key_makes_one_request(intake):
+    url, headers = f"{intake['base']}/requests.json", {"Idempotency-Key": "retry-7"}
+
+    first = requests.post(url, data=POTHOLE, headers=headers, timeout=5)
+    again = requests.post(url, data=POTHOLE, headers=headers, timeout=5)
+
+    assert first.status_code == again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    assert "Idempotent-Replayed" not in first.headers
+    assert stored_counts(intake) == (1, 2)  # one request: request_created + contact event
+    other = requests.post(url, data={**POTHOLE, "description": "another"}, headers=headers,
+                          timeout=5)
+    assert other.status_code == 422
+    assert "different request" in other.json()[0]["description"]
+
+
+def test_concurrent_posts_with_one_idempotency_key_make_one_request(intake):
+    url, headers = f"{intake['base']}/requests.json", {"Idempotency-Key": "burst"}
+    pool = eventlet.GreenPool(5)
+
+    answers = list(pool.imap(lambda _: requests.post(url, data=POTHOLE, headers=headers,
+                                                     timeout=10), range(5)))
+
+    assert {answer.status_code for answer in answers} == {201}
+    assert len({answer.json()[0]["service_request_id"] for answer in answers}) == 1
+    assert stored_counts(intake)[0] == 1

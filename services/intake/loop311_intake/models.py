@@ -69,3 +69,12 @@ request_notes = Table(
     Column("summary", Text, nullable=False),
     Column("datetime", DateTime(timezone=True), nullable=False),
 )
+
+idempotency_keys = Table(
+    "idempotency_keys", metadata,
+    Column("client", String(64), primary_key=True),
+    Column("key", String(255), primary_key=True),
+    Column("fingerprint", String(64), nullable=False),
+    Column("response", JSON, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)

@@ -11,9 +11,9 @@ from .models import inbox, outbox
 from .open311_auth import accepted_keys, require_api_key, require_jurisdiction
 from .open311_format import open311, render
 from .discovery import discovery
+from .idempotency import idempotency_key, submit_once
 from .queries import find_requests, list_services, public_view, request_for_token
 from .requests_body import request_fields
-from .submission import submit_request
 from .tracking import record_assignment, record_due_date
 
 OPEN311 = "/open311/v2"
@@ -46,10 +46,16 @@ class IntakeService(OperationalEndpoints):
         fields, attributes = request_fields(request)
         require_api_key(fields.get("api_key"), accepted_keys(self.config.get("OPEN311_API_KEYS")))
         self._check_jurisdiction(fields)
-        accepted = submit_request(self.database, fields, attributes,
-                                  phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"))
-        return render(fmt, [{**accepted, "service_notice": "", "account_id": None}],
-                      "service_requests", status=201)
+        key = idempotency_key(request.headers.get("Idempotency-Key"), fields["api_key"],
+                              fields, attributes)
+        accepted, replayed = submit_once(
+            self.database, key, fields, attributes,
+            phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"))
+        response = render(fmt, [{**accepted, "service_notice": "", "account_id": None}],
+                          "service_requests", status=201)
+        if replayed:
+            response.headers["Idempotent-Replayed"] = "true"
+        return response
 
     @open311("GET", f"{OPEN311}/requests.{FORMAT}")
     def get_requests(self, request, fmt):

@@ -18,8 +18,11 @@ CONTACT_FIELDS = ("email", "phone", "first_name", "last_name")
 
 
 def submit_request(session: Session, fields: dict, attributes: dict | None = None,
-                   phone_region: str = "US") -> dict:
-    """Validate, store and announce a request; return its public id and token."""
+                   phone_region: str = "US", remember=None) -> dict:
+    """Validate, store and announce a request; return its public id and token.
+
+    `remember(answer)`, if given, runs inside the same transaction.
+    """
     try:
         data = SubmitRequestSchema().load(fields)
     except ValidationError as exc:
@@ -67,8 +70,11 @@ def submit_request(session: Session, fields: dict, attributes: dict | None = Non
     if contact_ref:
         record_event(session, outbox, "resident_contact_recorded", request_id,
                      {"contact_ref": contact_ref, "request_id": request_id, **contact})
+    answer = {"service_request_id": request_id, "token": token}
+    if remember:
+        remember(answer)
     session.commit()
-    return {"service_request_id": request_id, "token": token}
+    return answer
 
 
 def _describe(messages: dict) -> str:
