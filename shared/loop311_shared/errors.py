@@ -15,6 +15,10 @@ class BadRequest(ClientError):
     status = 400
 
 
+class Unauthorized(ClientError):
+    status = 401
+
+
 class Forbidden(ClientError):
     status = 403
 

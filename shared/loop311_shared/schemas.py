@@ -59,3 +59,28 @@ class SlaStartedV1(EventData):
     department_code = fields.String(required=True)
     started_at = fields.AwareDateTime(required=True)
     due_at = fields.AwareDateTime(required=True)
+
+
+STATUSES = ("open", "acknowledged", "in_progress", "closed")
+RESOLUTIONS = ("fixed", "duplicate", "not_actionable", "referred")
+
+
+class RequestStatusChangedV1(EventData):
+    request_id = fields.String(required=True)
+    service_code = fields.String(required=True)
+    previous_status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    status = fields.String(required=True, validate=validate.OneOf(STATUSES))
+    resolution = fields.String(allow_none=True, load_default=None,
+                               validate=validate.OneOf(RESOLUTIONS))
+    public_note = fields.String(allow_none=True, load_default=None)
+    changed_at = fields.AwareDateTime(required=True)
+
+
+class RequestCommentedV1(EventData):
+    """Internal notes may quote a resident, so their text never leaves intake."""
+
+    request_id = fields.String(required=True)
+    comment_id = fields.String(required=True)
+    visibility = fields.String(required=True, validate=validate.OneOf(("public", "internal")))
+    text = fields.String(allow_none=True, load_default=None)
+    commented_at = fields.AwareDateTime(required=True)

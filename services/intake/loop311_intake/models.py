@@ -45,6 +45,8 @@ service_requests = Table(
     Column("address_id", String(100)),
     Column("media_url", String(2000)),
     Column("token", String(36), unique=True),
+    Column("status_notes", Text),
+    Column("resolution", String(32)),
 )
 
 service_attributes = Table(
@@ -68,6 +70,8 @@ request_notes = Table(
     Column("type", String(32), nullable=False),
     Column("summary", Text, nullable=False),
     Column("datetime", DateTime(timezone=True), nullable=False),
+    Column("visibility", String(16), nullable=False, server_default="public"),
+    Column("author", String(100)),
 )
 
 idempotency_keys = Table(

@@ -96,7 +96,7 @@ def _view(session, row, with_notes) -> dict:
     view = {
         "service_request_id": str(row.id),
         "status": PUBLIC_STATUS.get(row.status, "open"),
-        "status_notes": None,
+        "status_notes": row.status_notes,
         "service_name": row.service_name,
         "service_code": row.service_code,
         "description": row.description,
@@ -116,7 +116,8 @@ def _view(session, row, with_notes) -> dict:
         view["notes"] = [
             {"type": note.type, "summary": note.summary, "datetime": _iso(note.datetime)}
             for note in session.execute(select(request_notes)
-                                        .where(request_notes.c.request_id == row.id)
+                                        .where(request_notes.c.request_id == row.id,
+                                               request_notes.c.visibility == "public")
                                         .order_by(request_notes.c.id))]
     return view
 

@@ -15,7 +15,7 @@ ATTRIBUTE_FIELD = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
 
 def request_fields(request: Request) -> tuple[dict, dict[str, list]]:
     if request.mimetype == "application/json":
-        return _json_fields(request)
+        return _attributes_apart(json_object(request))
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         fields, attributes = {}, {}
         for key in request.form:
@@ -28,13 +28,19 @@ def request_fields(request: Request) -> tuple[dict, dict[str, list]]:
     raise BadRequest("send the request as application/x-www-form-urlencoded or application/json")
 
 
-def _json_fields(request):
+def json_object(request: Request) -> dict:
+    if request.mimetype != "application/json":
+        raise BadRequest("send a JSON object as application/json")
     try:
         body = json.loads(request.get_data(cache=True) or b"null")
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadRequest(f"the body is not valid JSON: {exc}") from exc
     if not isinstance(body, dict):
         raise BadRequest("the JSON body must be an object of request fields")
+    return body
+
+
+def _attributes_apart(body):
     attributes = body.pop("attribute", None) or {}
     if not isinstance(attributes, dict):
         raise BadRequest("attribute must be an object of attribute codes and values")

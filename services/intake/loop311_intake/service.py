@@ -5,6 +5,7 @@ from loop311_shared.inbox import apply_once
 from loop311_shared.messaging import OutboxRelay, handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
+from loop311_shared.web import http, json_response
 
 from .attributes import service_definition
 from .models import inbox, outbox
@@ -13,7 +14,9 @@ from .open311_format import open311, render
 from .discovery import discovery
 from .idempotency import idempotency_key, submit_once
 from .queries import find_requests, list_services, public_view, request_for_token
-from .requests_body import request_fields
+from .requests_body import json_object, request_fields
+from .staff_auth import authenticated_name, token_holders
+from .staff_updates import add_comment, change_status
 from .tracking import record_assignment, record_due_date
 
 OPEN311 = "/open311/v2"
@@ -73,6 +76,17 @@ class IntakeService(OperationalEndpoints):
     def get_token(self, request, token, fmt):
         return render(fmt, [request_for_token(self.database, token)], "service_requests")
 
+    @http("POST", "/staff/v1/requests/<string:request_id>/status")
+    def change_request_status(self, request, request_id):
+        author = self._staff_member(request)
+        return json_response(change_status(self.database, request_id, json_object(request), author))
+
+    @http("POST", "/staff/v1/requests/<string:request_id>/comments")
+    def comment_on_request(self, request, request_id):
+        author = self._staff_member(request)
+        return json_response(add_comment(self.database, request_id, json_object(request), author),
+                             status=201)
+
     @handle_event("request_assigned")
     def handle_request_assigned(self, event):
         return apply_once(self.database, inbox, self.name, event, record_assignment)
@@ -80,6 +94,10 @@ class IntakeService(OperationalEndpoints):
     @handle_event("sla_started")
     def handle_sla_started(self, event):
         return apply_once(self.database, inbox, self.name, event, record_due_date)
+
+    def _staff_member(self, request):
+        return authenticated_name(request.headers.get("Authorization"),
+                                  token_holders(self.config.get("STAFF_API_TOKENS")))
 
     def _check_jurisdiction(self, params):
         require_jurisdiction(params.get("jurisdiction_id"), self.config.get("JURISDICTION_ID", "city"))
