@@ -146,7 +146,9 @@ def run_loop311(scratch, workdir, total, concurrency):
         records, elapsed = drive(lambda n: url, lambda n: {"data": {
             "service_code": "pothole", "attribute[size]": "medium", "api_key": "bench-key",
             "description": f"bench pothole {n}",
-            "lat": "42.3594", "long": "-71.0587", "email": f"bench+{n}@example.org"}},
+            # ~110 m apart, so none is folded into another as a duplicate
+            "lat": f"{42.2 + (n % 400) * 0.001:.4f}", "long": f"{-71.2 + (n // 400) * 0.001:.4f}",
+            "email": f"bench+{n}@example.org"}},
             total, concurrency)
         started = {r["answer"].json()[0]["service_request_id"]: r["started_wall"]
                    for r in records if r["ok"]}

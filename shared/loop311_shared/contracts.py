@@ -36,6 +36,7 @@ CATALOG = {
         ),
         EventContract("request_status_changed", 1, "intake", schemas.RequestStatusChangedV1),
         EventContract("request_commented", 1, "intake", schemas.RequestCommentedV1),
+        EventContract("request_followed", 1, "intake", schemas.RequestFollowedV1),
         EventContract("request_assigned", 1, "routing", schemas.RequestAssignedV1),
         EventContract("request_needs_triage", 1, "routing", schemas.RequestNeedsTriageV1),
         EventContract("sla_started", 1, "sla", schemas.SlaStartedV1),

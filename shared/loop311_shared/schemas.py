@@ -84,3 +84,12 @@ class RequestCommentedV1(EventData):
     visibility = fields.String(required=True, validate=validate.OneOf(("public", "internal")))
     text = fields.String(allow_none=True, load_default=None)
     commented_at = fields.AwareDateTime(required=True)
+
+
+class RequestFollowedV1(EventData):
+    """Someone reported an open request again; their report joined the first one."""
+
+    request_id = fields.String(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
+    follower_contact_ref = fields.String(allow_none=True, load_default=None)
+    followed_at = fields.AwareDateTime(required=True)

@@ -100,7 +100,9 @@ def test_killing_routing_mid_stream_loses_no_request(suite):
     pool = eventlet.GreenPool(8)
     posted = []
     for number in range(total):
-        pool.spawn(lambda: posted.append(post_request(suite)))
+        # ~110 m apart, so no report is taken for a duplicate of another
+        spot = {**NEW_POTHOLE, "lat": f"{42.30 + number * 0.001:.4f}"}
+        pool.spawn(lambda fields: posted.append(post_request(suite, fields)), spot)
         if number == kill_after:
             suite.kill("routing")  # SIGKILL: no chance to ack or clean up
         if number == restart_after:

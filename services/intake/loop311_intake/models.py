@@ -14,6 +14,15 @@ service_catalog = Table(
     Column("service_name", String(200), nullable=False),
     Column("description", Text, nullable=False),
     Column("group", String(100), nullable=False),
+    Column("contact_required", Boolean, nullable=False, server_default="0"),
+)
+
+# Residents who reported a request again: they hear what its first reporter hears.
+followers = Table(
+    "followers", metadata,
+    Column("request_id", BigInteger, ForeignKey("service_requests.id"), primary_key=True),
+    Column("contact_ref", String(36), primary_key=True),
+    Column("followed_at", DateTime(timezone=True), nullable=False),
 )
 
 contacts = Table(

@@ -12,6 +12,7 @@ from .models import inbox, outbox
 from .open311_auth import accepted_keys, require_api_key, require_jurisdiction
 from .open311_format import open311, render
 from .discovery import discovery
+from .duplicates import DuplicatePolicy
 from .idempotency import idempotency_key, submit_once
 from .queries import find_requests, list_services, public_view, request_for_token
 from .requests_body import json_object, request_fields
@@ -53,8 +54,9 @@ class IntakeService(OperationalEndpoints):
                               fields, attributes)
         accepted, replayed = submit_once(
             self.database, key, fields, attributes,
-            phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"))
-        response = render(fmt, [{**accepted, "service_notice": "", "account_id": None}],
+            phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
+            duplicates=DuplicatePolicy.from_config(self.config))
+        response = render(fmt, [{"service_notice": "", "account_id": None, **accepted}],
                           "service_requests", status=201)
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
