@@ -9,6 +9,7 @@ from loop311_shared.web import http, json_response
 
 from .attributes import service_definition
 from .models import inbox, outbox
+from .openapi import openapi_document
 from .open311_auth import accepted_keys, require_api_key, require_jurisdiction
 from .open311_format import open311, render
 from .discovery import discovery
@@ -30,6 +31,10 @@ class IntakeService(OperationalEndpoints):
     database = Database(Path(__file__).parent / "migrations")
     outbox_relay = OutboxRelay("database", outbox)
     metrics = Metrics()
+
+    @http("GET", "/openapi.json")
+    def get_openapi(self, request):
+        return json_response(openapi_document())
 
     @open311("GET", f"{OPEN311}/discovery.{FORMAT}")
     def get_discovery(self, request, fmt):
