@@ -28,19 +28,25 @@ def open_duplicate(session: Session, service_code: str, lat, long, now: datetime
     """The nearest open request of the same category within the radius and window."""
     if lat is None or long is None or policy.radius_m <= 0:
         return None
-    dlat = math.degrees(policy.radius_m / EARTH_RADIUS_M)
+    nearby = open_requests_near(session, lat, long, policy.radius_m,
+                                service_requests.c.service_code == service_code,
+                                service_requests.c.requested_at >= now - policy.window)
+    return nearby[0][1].id if nearby else None
+
+
+def open_requests_near(session: Session, lat: float, long: float, radius_m: float, *conditions):
+    """Open requests within `radius_m`, nearest first, as (distance, row) pairs."""
+    dlat = math.degrees(radius_m / EARTH_RADIUS_M)
     dlong = dlat / max(math.cos(math.radians(lat)), 1e-6)
     candidates = session.execute(
-        select(service_requests.c.id, service_requests.c.lat, service_requests.c.long)
-        .where(service_requests.c.service_code == service_code,
-               service_requests.c.status != "closed",
-               service_requests.c.requested_at >= now - policy.window,
+        select(service_requests.c.id, service_requests.c.service_code,
+               service_requests.c.requested_at, service_requests.c.lat, service_requests.c.long)
+        .where(service_requests.c.status != "closed",
                service_requests.c.lat.between(lat - dlat, lat + dlat),
-               service_requests.c.long.between(long - dlong, long + dlong))
+               service_requests.c.long.between(long - dlong, long + dlong), *conditions)
     ).all()
-    nearby = [(distance_m(lat, long, c.lat, c.long), c.id) for c in candidates]
-    nearby = [(d, request_id) for d, request_id in nearby if d <= policy.radius_m]
-    return min(nearby)[1] if nearby else None
+    nearby = [(distance_m(lat, long, row.lat, row.long), row) for row in candidates]
+    return sorted(((d, row) for d, row in nearby if d <= radius_m), key=lambda pair: pair[0])
 
 
 def distance_m(lat1, long1, lat2, long2) -> float:

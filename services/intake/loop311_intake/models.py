@@ -32,6 +32,7 @@ contacts = Table(
     Column("phone", String(32)),
     Column("first_name", String(100)),
     Column("last_name", String(100)),
+    Column("callback", String(16)),
 )
 
 service_requests = Table(
@@ -56,6 +57,7 @@ service_requests = Table(
     Column("token", String(36), unique=True),
     Column("status_notes", Text),
     Column("resolution", String(32)),
+    Column("priority", String(16), nullable=False, server_default="normal"),
 )
 
 service_attributes = Table(

@@ -161,6 +161,31 @@ def openapi_document() -> dict:
                 "Comment on a request", {"type": "object", "required": ["text"], "properties": {
                     "text": {"type": "string"},
                     "visibility": {"enum": ["public", "internal"]}}}, "Added", "201"),
+            "/dispatch/v1/call-ins": {"post": {
+                "summary": "A dispatcher takes a phone call", "tags": ["dispatch"],
+                "security": [{"staff": []}],
+                "requestBody": {"required": True, "content": {"application/json": {"schema": {
+                    "type": "object", "required": ["location", "service_code"], "properties": {
+                        "caller": {"type": ["object", "null"], "description": "null: anonymous",
+                                   "properties": {"name": {"type": "string"},
+                                                  "phone": {"type": "string"},
+                                                  "email": {"type": "string"},
+                                                  "callback": {"enum": ["phone", "email",
+                                                                        "none"]}}},
+                        "location": {"type": "object", "description": "exactly one of address, "
+                                     "intersection ('5th Ave N & 22nd St'), or lat and long",
+                                     "properties": {"address": {"type": "string"},
+                                                    "intersection": {"type": "string"},
+                                                    "lat": {"type": "number"},
+                                                    "long": {"type": "number"}}},
+                        "service_code": {"type": "string"},
+                        "notes": {"type": "string"},
+                        "priority": {"enum": ["low", "normal", "high", "urgent"]},
+                        "attribute": {"type": "object"}}}}}},
+                "responses": {"201": {"description": "The request and open requests nearby",
+                                      "content": {"application/json": {"schema": {
+                                          "type": "object"}}}},
+                              **_errors(400, 401, 422, 503)}}},
             "/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI 3.1"}}}},
             "/health": {"get": {"summary": "Database and broker reachable", "responses": {

@@ -8,11 +8,13 @@ from loop311_shared.operations import OperationalEndpoints
 from loop311_shared.web import http, json_response
 
 from .attributes import service_definition
+from .call_ins import take_call
 from .models import inbox, outbox
 from .openapi import openapi_document
 from .open311_auth import accepted_keys, require_api_key, require_jurisdiction
 from .open311_format import open311, render
 from .discovery import discovery
+from .dependencies import Geocoder
 from .duplicates import DuplicatePolicy
 from .idempotency import idempotency_key, submit_once
 from .queries import find_requests, list_services, public_view, request_for_token
@@ -31,6 +33,7 @@ class IntakeService(OperationalEndpoints):
     database = Database(Path(__file__).parent / "migrations")
     outbox_relay = OutboxRelay("database", outbox)
     metrics = Metrics()
+    geocoder = Geocoder()
 
     @http("GET", "/openapi.json")
     def get_openapi(self, request):
@@ -93,6 +96,15 @@ class IntakeService(OperationalEndpoints):
         author = self._staff_member(request)
         return json_response(add_comment(self.database, request_id, json_object(request), author),
                              status=201)
+
+    @http("POST", "/dispatch/v1/call-ins")
+    def take_call_in(self, request):
+        dispatcher = authenticated_name(request.headers.get("Authorization"),
+                                        token_holders(self.config.get("DISPATCHER_API_TOKENS")))
+        taken = take_call(self.database, json_object(request), self.geocoder, dispatcher,
+                          phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
+                          duplicates=DuplicatePolicy.from_config(self.config))
+        return json_response(taken, status=201)
 
     @handle_event("request_assigned")
     def handle_request_assigned(self, event):

@@ -23,7 +23,8 @@ CONTACT_FIELDS = ("email", "phone", "first_name", "last_name")
 
 def submit_request(session: Session, fields: dict, attributes: dict | None = None,
                    phone_region: str = "US", remember=None,
-                   duplicates: DuplicatePolicy = DuplicatePolicy()) -> dict:
+                   duplicates: DuplicatePolicy = DuplicatePolicy(), priority: str = "normal",
+                   callback: str | None = None) -> dict:
     """Validate, store and announce a request; return its public id and token.
 
     A report of an open problem already reported nearby joins the first report instead.
@@ -32,7 +33,7 @@ def submit_request(session: Session, fields: dict, attributes: dict | None = Non
     try:
         data = SubmitRequestSchema().load(fields)
     except ValidationError as exc:
-        raise BadRequest(_describe(exc.messages)) from exc
+        raise BadRequest(describe_errors(exc.messages)) from exc
     service = session.execute(
         select(service_catalog).where(service_catalog.c.service_code == data["service_code"])
     ).first()
@@ -47,13 +48,15 @@ def submit_request(session: Session, fields: dict, attributes: dict | None = Non
     now = utcnow()
     contact_ref = str(uuid.uuid4()) if contact else None
     if contact_ref:
-        session.execute(insert(contacts).values(contact_ref=contact_ref, **contact))
+        session.execute(insert(contacts).values(contact_ref=contact_ref, callback=callback,
+                                                **contact))
     # One category's reports take turns, so two reports of one pothole cannot both be first.
     lock_for_transaction(session, f"duplicates:{service.service_code}")
     original = open_duplicate(session, service.service_code, data.get("lat"), data.get("long"),
                               now, duplicates)
     if original is None:
-        answer = _open_request(session, service, data, typed_attributes, contact_ref, now)
+        answer = _open_request(session, service, data, typed_attributes, contact_ref, now,
+                               priority)
     else:
         answer = _follow_request(session, original, data["channel"], contact_ref, now)
     if contact_ref:
@@ -75,14 +78,14 @@ def _normalised_contact(data, phone_region):
     return contact
 
 
-def _open_request(session, service, data, attributes, contact_ref, now):
+def _open_request(session, service, data, attributes, contact_ref, now, priority):
     token = str(uuid.uuid4())
     row_id = session.execute(insert(service_requests).values(
         service_code=service.service_code, description=data["description"],
         lat=data.get("lat"), long=data.get("long"), address=data.get("address_string"),
         address_id=data.get("address_id"), media_url=data.get("media_url"),
         attributes=attributes, channel=data["channel"], contact_ref=contact_ref,
-        status="open", requested_at=now, updated_at=now, token=token,
+        status="open", requested_at=now, updated_at=now, token=token, priority=priority,
     )).inserted_primary_key[0]
     request_id = str(row_id)
     session.execute(insert(request_notes).values(
@@ -121,7 +124,7 @@ def _follow_request(session, request_id, channel, contact_ref, now):
                               "you will hear about it as it progresses."}
 
 
-def _describe(messages: dict) -> str:
+def describe_errors(messages: dict) -> str:
     return "; ".join(
         f"{field}: {' '.join(errors) if isinstance(errors, list) else errors}"
         for field, errors in sorted(messages.items())
