@@ -3,7 +3,7 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from loop311_intake.duplicates import distance_m
+from loop311_intake.duplicates import DuplicatePolicy, distance_m, neighbourhood_keys
 from loop311_intake.models import followers, service_requests
 from loop311_intake.service import IntakeService
 from loop311_shared.db import make_engine
@@ -75,3 +75,14 @@ def test_distances_are_great_circle_metres():
     assert distance_m(42.35, -71.06, 42.35, -71.06) == 0
     assert 110 < distance_m(42.35, -71.06, 42.351, -71.06) < 112
     assert 5_200_000 < distance_m(42.36, -71.06, 51.51, -0.13) < 5_330_000  # Boston-London
+
+
+def test_reports_that_could_be_duplicates_share_a_lock_and_far_ones_do_not():
+    policy = DuplicatePolicy(radius_m=50)
+    here = set(neighbourhood_keys("tree", 42.35, -71.06, policy))
+    # 40 m apart, on either side of a grid line at 42.35 - one of them must wait
+    assert here & set(neighbourhood_keys("tree", 42.34999, -71.06, policy))
+    assert here & set(neighbourhood_keys("tree", 42.35036, -71.06, policy))
+    assert not here & set(neighbourhood_keys("tree", 42.40, -71.06, policy))
+    assert not here & set(neighbourhood_keys("pothole", 42.35, -71.06, policy))
+    assert neighbourhood_keys("tree", None, None, policy) == []

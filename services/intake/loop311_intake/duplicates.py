@@ -34,6 +34,22 @@ def open_duplicate(session: Session, service_code: str, lat, long, now: datetime
     return nearby[0][1].id if nearby else None
 
 
+def neighbourhood_keys(service_code: str, lat, long, policy: DuplicatePolicy) -> list[str]:
+    """Lock keys for the grid cells a report's search box touches.
+
+    Two reports that could be duplicates of each other share at least one cell, so they
+    take turns; reports far apart, or of other categories, do not wait for each other.
+    """
+    if lat is None or long is None or policy.radius_m <= 0:
+        return []
+    dlat = math.degrees(policy.radius_m / EARTH_RADIUS_M)
+    dlong = dlat / max(math.cos(math.radians(lat)), 1e-6)
+    cell = max(0.01, 2 * dlat, 2 * dlong)
+    cells = {(math.floor(y / cell), math.floor(x / cell))
+             for y in (lat - dlat, lat + dlat) for x in (long - dlong, long + dlong)}
+    return [f"duplicates:{service_code}:{cell}:{y}:{x}" for y, x in sorted(cells)]
+
+
 def open_requests_near(session: Session, lat: float, long: float, radius_m: float, *conditions):
     """Open requests within `radius_m`, nearest first, as (distance, row) pairs."""
     dlat = math.degrees(radius_m / EARTH_RADIUS_M)

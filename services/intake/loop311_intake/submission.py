@@ -12,7 +12,7 @@ from loop311_shared.outbox import record_event
 
 from .attributes import checked_attributes
 from .contacts import normalised_email, normalised_phone
-from .duplicates import DuplicatePolicy, open_duplicate
+from .duplicates import DuplicatePolicy, neighbourhood_keys, open_duplicate
 from .models import (
     contacts, followers, outbox, request_notes, service_catalog, service_requests,
 )
@@ -50,8 +50,11 @@ def submit_request(session: Session, fields: dict, attributes: dict | None = Non
     if contact_ref:
         session.execute(insert(contacts).values(contact_ref=contact_ref, callback=callback,
                                                 **contact))
-    # One category's reports take turns, so two reports of one pothole cannot both be first.
-    lock_for_transaction(session, f"duplicates:{service.service_code}")
+    # Nearby reports of one category take turns, so two reports of one pothole cannot
+    # both be first.
+    for key in neighbourhood_keys(service.service_code, data.get("lat"), data.get("long"),
+                                  duplicates):
+        lock_for_transaction(session, key)
     original = open_duplicate(session, service.service_code, data.get("lat"), data.get("long"),
                               now, duplicates)
     if original is None:
