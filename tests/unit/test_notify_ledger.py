@@ -83,3 +83,15 @@ def test_an_unreachable_server_is_retried_later_then_given_up(session):
         send_pending(session, nobody_listens)
     [row] = ledger(session)
     assert (row.status, row.attempts) == ("failed", MAX_ATTEMPTS)
+
+
+def test_a_resident_whose_report_joined_the_request_is_confirmed_too(session):
+    remember_request(session, REQUEST)
+    remember_recipient(session, CONTACT)
+    remember_recipient(session, received_event("resident_contact_recorded", {
+        **CONTACT.data, "contact_ref": "c-2", "email": "bo@example.org", "first_name": "Bo"}))
+
+    rows = {row.recipient: row for row in ledger(session)}
+    assert set(rows) == {"ada@example.org", "bo@example.org"}
+    assert "Your service request number is 31" in rows["ada@example.org"].body
+    assert "your report joins service request 31" in rows["bo@example.org"].body

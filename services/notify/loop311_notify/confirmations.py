@@ -1,5 +1,6 @@
-"""Queue one confirmation email per request once notify knows both the request and its
-reporter's address; the two arrive as separate events, in either order."""
+"""Queue one confirmation email per reporter of a request once notify knows both the
+request and the reporter's address; they arrive as separate events, in either order.
+Residents whose report joined an open request (followers) are confirmed too."""
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
@@ -26,27 +27,34 @@ def remember_recipient(session: Session, event: Event) -> None:
     lock_for_transaction(session, f"confirmation:{contact['request_id']}")
     session.execute(insert(recipients).values(
         contact_ref=contact["contact_ref"], email=contact["email"], phone=contact["phone"],
-        first_name=contact["first_name"]))
+        first_name=contact["first_name"], request_id=contact["request_id"]))
     queue_confirmation(session, contact["request_id"])
 
 
 def queue_confirmation(session: Session, request_id: str) -> None:
-    row = session.execute(
-        select(known_requests.c.service_name, recipients.c.email, recipients.c.first_name)
-        .join(recipients, recipients.c.contact_ref == known_requests.c.contact_ref)
-        .where(known_requests.c.request_id == request_id)
-    ).first()
-    if row is None or not row.email:
-        return
-    dedupe_key = f"confirmation:{request_id}:email"
-    if session.execute(select(deliveries.c.id).where(deliveries.c.dedupe_key == dedupe_key)).first():
-        return
-    now = utcnow()
-    greeting = f"Hello {row.first_name}," if row.first_name else "Hello,"
-    session.execute(insert(deliveries).values(
-        dedupe_key=dedupe_key, request_id=request_id, channel="email", recipient=row.email,
-        subject=f"We received your request #{request_id}: {row.service_name}",
-        body=(f"{greeting}\n\nThank you for your report. Your service request number is "
-              f"{request_id} ({row.service_name}).\nWe will let you know when it is resolved.\n"),
-        status="pending", attempts=0, created_at=now, next_attempt_at=now,
-    ))
+    reporters = session.execute(
+        select(known_requests.c.service_name, known_requests.c.contact_ref.label("first_reporter"),
+               recipients.c.contact_ref, recipients.c.email, recipients.c.first_name)
+        .join(recipients, recipients.c.request_id == known_requests.c.request_id)
+        .where(known_requests.c.request_id == request_id, recipients.c.email.is_not(None))
+    ).all()
+    for reporter in reporters:
+        dedupe_key = f"confirmation:{request_id}:{reporter.contact_ref}:email"
+        if session.execute(select(deliveries.c.id)
+                           .where(deliveries.c.dedupe_key == dedupe_key)).first():
+            continue
+        now = utcnow()
+        greeting = f"Hello {reporter.first_name}," if reporter.first_name else "Hello,"
+        if reporter.contact_ref == reporter.first_reporter:
+            news = f"Your service request number is {request_id} ({reporter.service_name})."
+        else:
+            news = (f"Another resident reported this first: your report joins service request "
+                    f"{request_id} ({reporter.service_name}).")
+        session.execute(insert(deliveries).values(
+            dedupe_key=dedupe_key, request_id=request_id, channel="email",
+            recipient=reporter.email,
+            subject=f"We received your request #{request_id}: {reporter.service_name}",
+            body=(f"{greeting}\n\nThank you for your report. {news}\n"
+                  "We will let you know when it is resolved.\n"),
+            status="pending", attempts=0, created_at=now, next_attempt_at=now,
+        ))

@@ -19,6 +19,7 @@ recipients = Table(
     Column("email", String(320)),
     Column("phone", String(32)),
     Column("first_name", String(100)),
+    Column("request_id", String(64), index=True),
 )
 
 # The delivery ledger: one row per message; `dedupe_key` makes each message unique.
