@@ -89,6 +89,6 @@ def publish_envelope(amqp_uri, envelope):
                          declare=[exchange], serializer="json", retry=True)
 
 
-def received_event(event_type: str, data: dict) -> Event:
+def received_event(event_type: str, data: dict, subject: str | None = None) -> Event:
     """An event as a consumer receives it: enveloped, then read back."""
-    return read_envelope(make_envelope(event_type, data["request_id"], data))
+    return read_envelope(make_envelope(event_type, subject or data["request_id"], data))

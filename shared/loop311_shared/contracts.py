@@ -37,6 +37,9 @@ CATALOG = {
         EventContract("request_status_changed", 1, "intake", schemas.RequestStatusChangedV1),
         EventContract("request_commented", 1, "intake", schemas.RequestCommentedV1),
         EventContract("request_followed", 1, "intake", schemas.RequestFollowedV1),
+        EventContract(
+            "resident_opted_out", 1, "intake", schemas.ResidentOptedOutV1, private=True,
+        ),
         EventContract("request_assigned", 1, "routing", schemas.RequestAssignedV1),
         EventContract("request_needs_triage", 1, "routing", schemas.RequestNeedsTriageV1),
         EventContract("sla_started", 1, "sla", schemas.SlaStartedV1),
@@ -49,7 +52,7 @@ SUBSCRIPTIONS = {
     "routing": ("request_created",),
     "sla": ("request_assigned",),
     "intake": ("request_assigned", "sla_started"),
-    "notify": ("request_created", "resident_contact_recorded"),
+    "notify": ("request_created", "resident_contact_recorded", "resident_opted_out"),
 }
 
 

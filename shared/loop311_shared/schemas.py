@@ -93,3 +93,11 @@ class RequestFollowedV1(EventData):
     channel = fields.String(required=True, validate=validate.OneOf(CHANNELS))
     follower_contact_ref = fields.String(allow_none=True, load_default=None)
     followed_at = fields.AwareDateTime(required=True)
+
+
+class ResidentOptedOutV1(EventData):
+    """Private: a resident texted STOP (opted_out true) or START (false) from `phone`."""
+
+    phone = fields.String(required=True)
+    opted_out = fields.Boolean(required=True)
+    changed_at = fields.AwareDateTime(required=True)

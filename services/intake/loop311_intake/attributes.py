@@ -23,8 +23,13 @@ def service_definition(session: Session, service_code: str) -> dict:
         for row in _definitions(session, service_code)]}
 
 
-def checked_attributes(session: Session, service_code: str, given: dict[str, list]) -> dict:
-    """The request's attribute values, typed; BadRequest naming every problem."""
+def checked_attributes(session: Session, service_code: str, given: dict[str, list],
+                       require: bool = True) -> dict:
+    """The request's attribute values, typed; BadRequest naming every problem.
+
+    `require=False` lets a channel that cannot ask for every attribute (a text message)
+    leave required ones for staff to fill in.
+    """
     definitions = {row.code: row for row in _definitions(session, service_code)}
     problems = [f"attribute[{code}] is not an attribute of {service_code}"
                 for code in sorted(set(given) - set(definitions))]
@@ -32,7 +37,7 @@ def checked_attributes(session: Session, service_code: str, given: dict[str, lis
     for code, definition in definitions.items():
         values = [v for v in given.get(code, []) if v not in ("", None)]
         if not values:
-            if definition.required:
+            if definition.required and require:
                 problems.append(f"attribute[{code}] is required ({definition.description})")
             continue
         try:

@@ -93,3 +93,18 @@ idempotency_keys = Table(
     Column("response", JSON, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+
+# A texter's report in progress; it expires if they stop answering.
+sms_conversations = Table(
+    "sms_conversations", metadata,
+    Column("phone", String(32), primary_key=True),
+    Column("state", String(32), nullable=False),
+    Column("draft", JSON, nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
+
+sms_opt_outs = Table(
+    "sms_opt_outs", metadata,
+    Column("phone", String(32), primary_key=True),
+    Column("opted_out_at", DateTime(timezone=True), nullable=False),
+)

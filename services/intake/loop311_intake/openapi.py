@@ -186,6 +186,13 @@ def openapi_document() -> dict:
                                       "content": {"application/json": {"schema": {
                                           "type": "object"}}}},
                               **_errors(400, 401, 422, 503)}}},
+            "/sms/v1/twilio": {"post": {
+                "summary": "Twilio inbound SMS/MMS webhook (X-Twilio-Signature checked)",
+                "tags": ["channels"],
+                "requestBody": {"required": True, "content": {
+                    "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
+                "responses": {"200": {"description": "TwiML reply", "content": {
+                    "text/xml": {"schema": {"type": "string"}}}}, **_errors(400, 403)}}},
             "/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI 3.1"}}}},
             "/health": {"get": {"summary": "Database and broker reachable", "responses": {

@@ -1,4 +1,7 @@
+from datetime import timedelta
 from pathlib import Path
+
+from werkzeug.wrappers import Response
 
 from loop311_shared.db import Database
 from loop311_shared.inbox import apply_once
@@ -19,6 +22,7 @@ from .duplicates import DuplicatePolicy
 from .idempotency import idempotency_key, submit_once
 from .queries import find_requests, list_services, public_view, request_for_token
 from .requests_body import json_object, request_fields
+from .sms import check_signature, handle_text, twiml
 from .staff_auth import authenticated_name, token_holders
 from .staff_updates import add_comment, change_status
 from .tracking import record_assignment, record_due_date
@@ -105,6 +109,20 @@ class IntakeService(OperationalEndpoints):
                           phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
                           duplicates=DuplicatePolicy.from_config(self.config))
         return json_response(taken, status=201)
+
+    @http("POST", "/sms/v1/twilio")
+    def receive_text(self, request):
+        params = request.form.to_dict()
+        base = self.config.get("PUBLIC_BASE_URL")
+        url = f"{base.rstrip('/')}{request.full_path.rstrip('?')}" if base else request.url
+        check_signature(self.config.get("TWILIO_AUTH_TOKEN"), url, params,
+                        request.headers.get("X-Twilio-Signature"))
+        reply = handle_text(
+            self.database, params, self.geocoder,
+            expiry=timedelta(minutes=float(self.config.get("SMS_CONVERSATION_MINUTES", 30))),
+            phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
+            duplicates=DuplicatePolicy.from_config(self.config))
+        return Response(twiml(reply), content_type="text/xml; charset=utf-8")
 
     @handle_event("request_assigned")
     def handle_request_assigned(self, event):

@@ -24,7 +24,7 @@ CONTACT_FIELDS = ("email", "phone", "first_name", "last_name")
 def submit_request(session: Session, fields: dict, attributes: dict | None = None,
                    phone_region: str = "US", remember=None,
                    duplicates: DuplicatePolicy = DuplicatePolicy(), priority: str = "normal",
-                   callback: str | None = None) -> dict:
+                   callback: str | None = None, require_attributes: bool = True) -> dict:
     """Validate, store and announce a request; return its public id and token.
 
     A report of an open problem already reported nearby joins the first report instead.
@@ -39,7 +39,8 @@ def submit_request(session: Session, fields: dict, attributes: dict | None = Non
     ).first()
     if service is None:
         raise BadRequest(f"service_code {data['service_code']!r} is not a service we offer")
-    typed_attributes = checked_attributes(session, service.service_code, attributes or {})
+    typed_attributes = checked_attributes(session, service.service_code, attributes or {},
+                                          require=require_attributes)
     contact = _normalised_contact(data, phone_region)
     if service.contact_required and not (contact.get("email") or contact.get("phone")):
         raise BadRequest(f"{service.service_name} reports cannot be anonymous: give an email "

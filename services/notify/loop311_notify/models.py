@@ -1,4 +1,4 @@
-from sqlalchemy import Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
 
 from loop311_shared.tables import BigId, messaging_tables
 
@@ -38,4 +38,12 @@ deliveries = Table(
     Column("next_attempt_at", DateTime(timezone=True), nullable=False),
     Column("sent_at", DateTime(timezone=True)),
     Column("last_error", Text),
+)
+
+# Each phone's latest STOP or START; the latest wins whatever order they arrive in.
+opt_outs = Table(
+    "opt_outs", metadata,
+    Column("phone", String(32), primary_key=True),
+    Column("opted_out", Boolean, nullable=False),
+    Column("changed_at", DateTime(timezone=True), nullable=False),
 )

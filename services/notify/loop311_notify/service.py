@@ -8,6 +8,7 @@ from loop311_shared.operations import OperationalEndpoints
 
 from .confirmations import remember_recipient, remember_request
 from .mailer import Mailer
+from .preferences import record_opt_out
 from .models import inbox
 
 
@@ -25,3 +26,7 @@ class NotifyService(OperationalEndpoints):
     @handle_event("resident_contact_recorded")
     def handle_resident_contact_recorded(self, event):
         return apply_once(self.database, inbox, self.name, event, remember_recipient)
+
+    @handle_event("resident_opted_out")
+    def handle_resident_opted_out(self, event):
+        return apply_once(self.database, inbox, self.name, event, record_opt_out)

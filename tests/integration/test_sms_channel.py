@@ -1,0 +1,90 @@
+"""Inbound text messages through Twilio's webhook, end to end through the broker."""
+import re
+
+import pytest
+import requests
+from twilio.request_validator import RequestValidator
+
+from loop311_intake.service import IntakeService
+from support import EventTap
+
+TOKEN = "twilio-test-token"
+TEXTER = "+16175550123"
+
+
+@pytest.fixture
+def intake(container_factory, service_config, tmp_path):
+    gazetteer = tmp_path / "gazetteer.csv"
+    gazetteer.write_text("kind,name,zipcode,lat,long\naddress,103 N Beacon St,02135,42.3549,-71.143\n")
+    config = service_config("intake", TWILIO_AUTH_TOKEN=TOKEN, GAZETTEER_PATH=str(gazetteer))
+    container_factory(IntakeService, config).start()
+    config["url"] = f"http://{config['WEB_SERVER_ADDRESS']}/sms/v1/twilio"
+    return config
+
+
+def text(intake, body, signed=True, **extra):
+    params = {"From": TEXTER, "To": "+16175550311", "Body": body, "MessageSid": "SM1", **extra}
+    headers = {"X-Twilio-Signature": RequestValidator(TOKEN).compute_signature(
+        intake["url"], params)} if signed else {}
+    answer = requests.post(intake["url"], data=params, headers=headers, timeout=5)
+    return answer
+
+
+def reply(answer):
+    assert answer.status_code == 200, answer.text
+    assert answer.headers["Content-Type"].startswith("text/xml")
+    return re.search(r"<Message>(.*)</Message>", answer.text, re.S).group(1)
+
+
+def menu_number(menu, name):
+    return re.search(rf"(\d+) {re.escape(name)}", menu).group(1)
+
+
+def test_unsigned_or_forged_texts_are_refused(intake):
+    assert text(intake, "hello", signed=False).status_code == 403
+    forged = requests.post(intake["url"], data={"From": TEXTER, "Body": "hi"},
+                           headers={"X-Twilio-Signature": "bm90IGEgc2lnbmF0dXJl"}, timeout=5)
+    assert forged.status_code == 403
+
+
+def test_a_conversation_becomes_a_request_with_its_photo(intake):
+    created = EventTap(intake["AMQP_URI"], "request_created")
+
+    menu = reply(text(intake, "Huge pothole, swallowed my bike wheel", NumMedia="1",
+                      MediaUrl0="https://media.example.org/pothole.jpg"))
+    assert "What kind of problem" in menu
+    assert "Where is it" in reply(text(intake, menu_number(menu, "Request for Pothole Repair")))
+    assert "could not find" in reply(text(intake, "somewhere over there"))
+    done = reply(text(intake, "103 North Beacon Street"))
+
+    request_id = re.search(r"request number is (\d+)", done).group(1)
+    event = created.next()
+    assert (event["subject"], event["data"]["channel"]) == (request_id, "sms")
+    assert event["data"]["description"] == "Huge pothole, swallowed my bike wheel"
+    shown = requests.get(f"http://{intake['WEB_SERVER_ADDRESS']}/open311/v2/requests/"
+                         f"{request_id}.json", timeout=5).json()[0]
+    assert shown["media_url"] == "https://media.example.org/pothole.jpg"
+    assert (shown["lat"], shown["long"]) == (42.3549, -71.143)
+
+
+def test_stop_start_and_help(intake):
+    opt_outs = EventTap(intake["AMQP_URI"], "resident_opted_out")
+
+    assert "no more messages" in reply(text(intake, "stop"))
+    assert "on again" in reply(text(intake, "START"))
+    assert "Reply STOP" in reply(text(intake, "HELP"))
+
+    first, second = opt_outs.next(), opt_outs.next()
+    assert (first["data"]["phone"], first["data"]["opted_out"]) == (TEXTER, True)
+    assert second["data"]["opted_out"] is False
+
+
+def test_a_forgotten_conversation_expires(container_factory, service_config):
+    config = service_config("intake", TWILIO_AUTH_TOKEN=TOKEN, SMS_CONVERSATION_MINUTES=0)
+    container_factory(IntakeService, config).start()
+    config["url"] = f"http://{config['WEB_SERVER_ADDRESS']}/sms/v1/twilio"
+
+    menu = reply(text(config, "Streetlight out"))
+    # Expired at once: the number starts a new report instead of choosing from the menu.
+    again = reply(text(config, menu_number(menu, "Street Light Outages")))
+    assert "What kind of problem" in again
