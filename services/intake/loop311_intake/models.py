@@ -1,5 +1,6 @@
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Integer, MetaData, String,
+    JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Integer, LargeBinary,
+    MetaData, String,
     Table, Text,
 )
 
@@ -107,4 +108,14 @@ sms_opt_outs = Table(
     "sms_opt_outs", metadata,
     Column("phone", String(32), primary_key=True),
     Column("opted_out_at", DateTime(timezone=True), nullable=False),
+)
+
+# Images that arrived with a report (email attachments); served at /media/<id>.
+media = Table(
+    "media", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("request_id", BigInteger, ForeignKey("service_requests.id"), nullable=False),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("data", LargeBinary, nullable=False),
 )

@@ -193,6 +193,29 @@ def openapi_document() -> dict:
                     "application/x-www-form-urlencoded": {"schema": {"type": "object"}}}},
                 "responses": {"200": {"description": "TwiML reply", "content": {
                     "text/xml": {"schema": {"type": "string"}}}}, **_errors(400, 403)}}},
+            "/email/v1/mime": {"post": {
+                "summary": "Inbound email as a raw RFC 5322/MIME message (an MTA pipes it)",
+                "tags": ["channels"], "security": [{"staff": []}],
+                "requestBody": {"required": True, "content": {
+                    "message/rfc822": {"schema": {"type": "string"}}}},
+                "responses": {"201": {"description": "New request, or comment on the request "
+                                      "a reply refers to"}, **_errors(400, 401)}}},
+            "/email/v1/sendgrid": {"post": {
+                "summary": "Inbound email in SendGrid Inbound Parse format", "tags": ["channels"],
+                "security": [{"staff": []}],
+                "requestBody": {"required": True, "content": {
+                    "multipart/form-data": {"schema": {"type": "object"}}}},
+                "responses": {"201": {"description": "Filed"}, **_errors(400, 401)}}},
+            "/email/v1/mailgun": {"post": {
+                "summary": "Inbound email from a Mailgun route (signature checked)",
+                "tags": ["channels"],
+                "requestBody": {"required": True, "content": {
+                    "multipart/form-data": {"schema": {"type": "object"}}}},
+                "responses": {"201": {"description": "Filed"}, **_errors(400, 403)}}},
+            "/media/{media_id}": {"get": {
+                "summary": "An image that came with a report",
+                "parameters": [_path_param("media_id", "Media id")],
+                "responses": {"200": {"description": "The image"}, **_errors(404)}}},
             "/openapi.json": {"get": {"summary": "This document", "responses": {
                 "200": {"description": "OpenAPI 3.1"}}}},
             "/health": {"get": {"summary": "Database and broker reachable", "responses": {

@@ -19,6 +19,7 @@ from .open311_format import open311, render
 from .discovery import discovery
 from .dependencies import Geocoder
 from .duplicates import DuplicatePolicy
+from .email_inbound import from_mailgun, from_mime, from_sendgrid, receive_email, stored_media
 from .idempotency import idempotency_key, submit_once
 from .queries import find_requests, list_services, public_view, request_for_token
 from .requests_body import json_object, request_fields
@@ -124,6 +125,27 @@ class IntakeService(OperationalEndpoints):
             duplicates=DuplicatePolicy.from_config(self.config))
         return Response(twiml(reply), content_type="text/xml; charset=utf-8")
 
+    @http("POST", "/email/v1/mime")
+    def receive_mime_email(self, request):
+        self._mail_webhook(request)
+        return self._file_email(from_mime(request.get_data()))
+
+    @http("POST", "/email/v1/sendgrid")
+    def receive_sendgrid_email(self, request):
+        self._mail_webhook(request)
+        return self._file_email(from_sendgrid(request.form.to_dict(), request.files))
+
+    @http("POST", "/email/v1/mailgun")
+    def receive_mailgun_email(self, request):
+        message = from_mailgun(request.form.to_dict(), request.files,
+                               str(self.config.get("MAILGUN_SIGNING_KEY") or ""))
+        return self._file_email(message)
+
+    @http("GET", "/media/<string:media_id>")
+    def get_media(self, request, media_id):
+        row = stored_media(self.database, media_id)
+        return Response(row.data, content_type=row.content_type)
+
     @handle_event("request_assigned")
     def handle_request_assigned(self, event):
         return apply_once(self.database, inbox, self.name, event, record_assignment)
@@ -131,6 +153,17 @@ class IntakeService(OperationalEndpoints):
     @handle_event("sla_started")
     def handle_sla_started(self, event):
         return apply_once(self.database, inbox, self.name, event, record_due_date)
+
+    def _mail_webhook(self, request):
+        authenticated_name(request.headers.get("Authorization"),
+                           token_holders(self.config.get("EMAIL_WEBHOOK_TOKENS")))
+
+    def _file_email(self, message):
+        filed = receive_email(self.database, message, self.geocoder,
+                              media_base=str(self.config.get("PUBLIC_BASE_URL") or ""),
+                              phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
+                              duplicates=DuplicatePolicy.from_config(self.config))
+        return json_response(filed, status=201)
 
     def _staff_member(self, request):
         return authenticated_name(request.headers.get("Authorization"),

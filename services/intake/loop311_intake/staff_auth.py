@@ -1,4 +1,5 @@
-"""Staff and dispatchers authenticate with bearer tokens configured per person."""
+"""Staff, dispatchers and mail webhooks authenticate with tokens configured per holder."""
+import base64
 import hmac
 
 from loop311_shared.errors import Unauthorized
@@ -16,8 +17,15 @@ def token_holders(config_value) -> dict[str, str]:
 
 def authenticated_name(authorization, holders: dict[str, str]) -> str:
     scheme, _, token = str(authorization or "").partition(" ")
+    if scheme.lower() == "basic" and token:
+        # Webhooks that cannot send headers (SendGrid) put credentials in the URL.
+        try:
+            token = base64.b64decode(token).decode().partition(":")[2]
+        except (ValueError, UnicodeDecodeError):
+            token = ""
+        scheme = "bearer"
     if scheme.lower() == "bearer" and token:
         for known, name in holders.items():
             if hmac.compare_digest(token.encode(), known.encode()):
                 return name
-    raise Unauthorized("a valid staff token is required: Authorization: Bearer <token>")
+    raise Unauthorized("a valid token is required: Authorization: Bearer <token>")

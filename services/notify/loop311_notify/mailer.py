@@ -26,6 +26,8 @@ class SmtpSettings:
         self.password = config.get("SMTP_PASSWORD") or None
         self.starttls = str(config.get("SMTP_STARTTLS", "false")).lower() in ("1", "true", "yes")
         self.sender = config.get("MAIL_FROM", "Loop311 <no-reply@loop311.local>")
+        # Replies to request+<id>@this domain reach intake's email channel as comments.
+        self.reply_domain = config.get("MAIL_REPLY_DOMAIN") or None
 
 
 def compose(settings: SmtpSettings, row) -> EmailMessage:
@@ -35,6 +37,8 @@ def compose(settings: SmtpSettings, row) -> EmailMessage:
     message["Subject"] = row.subject
     message["Message-ID"] = make_msgid(domain="loop311.local")
     message["X-Loop311-Request-Id"] = row.request_id
+    if settings.reply_domain:
+        message["Reply-To"] = f"request+{row.request_id}@{settings.reply_domain}"
     message.set_content(row.body)
     return message
 

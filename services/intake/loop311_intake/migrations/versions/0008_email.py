@@ -1,0 +1,37 @@
+"""Inbound email: a general category for reports that name none, and stored media.
+
+Revision ID: 0008
+"""
+import sqlalchemy as sa
+from alembic import op
+
+from loop311_shared.tables import BigId
+
+revision = "0008"
+down_revision = "0007"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    catalog = sa.table("service_catalog", sa.column("service_code"), sa.column("service_name"),
+                       sa.column("description"), sa.column("group"),
+                       sa.column("contact_required", sa.Boolean))
+    op.bulk_insert(catalog, [{
+        "service_code": "general", "service_name": "General Request",
+        "description": "Anything else; 311 staff will route it", "group": "Other",
+        "contact_required": False}])
+    op.create_table(
+        "media",
+        sa.Column("id", BigId, primary_key=True, autoincrement=True),
+        sa.Column("request_id", sa.BigInteger, sa.ForeignKey("service_requests.id"),
+                  nullable=False, index=True),
+        sa.Column("filename", sa.String(255), nullable=False),
+        sa.Column("content_type", sa.String(100), nullable=False),
+        sa.Column("data", sa.LargeBinary, nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("media")
+    op.execute("DELETE FROM service_catalog WHERE service_code = 'general'")

@@ -1,0 +1,40 @@
+"""Reading inbound mail: the sender's own words, references to our requests, images."""
+from email.message import EmailMessage
+
+from loop311_intake.email_inbound import from_mime, new_text, referenced_request
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+def mime(subject="Broken street light", to="311@city.example", body="It is dark.", image=True):
+    message = EmailMessage()
+    message["From"] = "Ada Lovelace <ada@example.org>"
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    if image:
+        message.add_attachment(PNG, maintype="image", subtype="png", filename="light.png")
+    return message.as_bytes()
+
+
+def test_a_mime_message_gives_sender_text_and_images():
+    message = from_mime(mime())
+    assert message.sender == "Ada Lovelace <ada@example.org>"
+    assert message.subject == "Broken street light"
+    assert message.text.strip() == "It is dark."
+    assert message.images == [("light.png", "image/png", PNG)]
+
+
+def test_quoted_replies_and_signatures_are_cut():
+    text = ("Still not fixed.\n\nThanks,\nAda\n-- \nAda Lovelace\nAnalytical Engines Ltd\n"
+            "On Tue, Nov 24, 2026 at 9:00 AM Loop311 <no-reply@loop311.local> wrote:\n"
+            "> We received your request #12\n")
+    assert new_text(text) == "Still not fixed.\n\nThanks,\nAda"
+    assert new_text("Fixed now\nSent from my iPhone") == "Fixed now"
+    assert new_text("> only a quote") == ""
+
+
+def test_replies_are_recognised_by_address_or_subject():
+    assert referenced_request(from_mime(mime(to="request+12@reply.example"))) == "12"
+    assert referenced_request(from_mime(mime(subject="Re: We received your request #34: Pothole"))) == "34"
+    assert referenced_request(from_mime(mime())) is None
