@@ -38,6 +38,7 @@ test-unit: install
 	$(BIN)/python -m pytest tests/unit
 
 bench: install
+	$(BIN)/python bench/category_inference.py
 	$(BIN)/python bench/e2e.py
 
 clean:

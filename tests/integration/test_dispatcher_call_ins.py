@@ -79,6 +79,17 @@ def test_bad_call_ins_are_refused_with_a_reason(intake, body, status, says):
     assert says in answer.json()[0]["description"]
 
 
+def test_the_category_is_inferred_from_the_notes_when_not_picked(intake):
+    answer = call_in(intake, {"caller": None, "location": {"lat": 42.35, "long": -71.14},
+                              "notes": "Rats running around the dumpster behind the store"})
+    assert answer.status_code == 201, answer.text
+    category = answer.json()["category"]
+    assert (category["service_code"], category["inferred"]) == ("rodent", True)
+    assert 0 < category["confidence"] <= 1
+    unclear = call_in(intake, {"caller": None, "location": {"lat": 42.35, "long": -71.14}})
+    assert unclear.status_code == 400
+
+
 def test_only_dispatchers_take_calls(intake):
     body = {"location": {"lat": 1, "long": 1}, "service_code": "tree"}
     assert call_in(intake, body, headers={}).status_code == 401

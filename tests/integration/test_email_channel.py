@@ -55,13 +55,21 @@ def test_an_email_becomes_a_request_with_its_place_and_photo(intake):
     assert answer.status_code == 201, answer.text
     request_id = answer.json()["service_request_id"]
     event = created.next()
-    assert (event["data"]["channel"], event["data"]["service_code"]) == ("email", "general")
+    # the category is inferred from the words
+    assert (event["data"]["channel"], event["data"]["service_code"]) == ("email", "tree")
     assert event["data"]["description"].startswith("Fallen tree\n\nA tree is down")
     assert "Ada" not in event["data"]["description"].split("Beacon St.")[1]
     record = shown(intake, request_id)
     assert (record["lat"], record["long"]) == (42.3549, -71.143)
     image = requests.get(intake["base"] + record["media_url"], timeout=5)
     assert (image.content, image.headers["Content-Type"]) == (PNG, "image/png")
+
+
+def test_an_email_whose_category_is_unclear_goes_to_triage(intake):
+    created = EventTap(intake["AMQP_URI"], "request_created")
+    answer = post_mime(intake, raw_email("Question", "Who do I ask about my tax bill?"))
+    assert answer.status_code == 201, answer.text
+    assert created.next()["data"]["service_code"] == "general"
 
 
 def test_a_reply_to_our_email_becomes_a_comment_not_a_request(intake):

@@ -50,7 +50,7 @@ def test_unsigned_or_forged_texts_are_refused(intake):
 def test_a_conversation_becomes_a_request_with_its_photo(intake):
     created = EventTap(intake["AMQP_URI"], "request_created")
 
-    menu = reply(text(intake, "Huge pothole, swallowed my bike wheel", NumMedia="1",
+    menu = reply(text(intake, "Hello, can someone come and look at this", NumMedia="1",
                       MediaUrl0="https://media.example.org/pothole.jpg"))
     assert "What kind of problem" in menu
     assert "Where is it" in reply(text(intake, menu_number(menu, "Request for Pothole Repair")))
@@ -60,11 +60,20 @@ def test_a_conversation_becomes_a_request_with_its_photo(intake):
     request_id = re.search(r"request number is (\d+)", done).group(1)
     event = created.next()
     assert (event["subject"], event["data"]["channel"]) == (request_id, "sms")
-    assert event["data"]["description"] == "Huge pothole, swallowed my bike wheel"
+    assert event["data"]["description"] == "Hello, can someone come and look at this"
+    assert event["data"]["service_code"] == "pothole"
     shown = requests.get(f"http://{intake['WEB_SERVER_ADDRESS']}/open311/v2/requests/"
                          f"{request_id}.json", timeout=5).json()[0]
     assert shown["media_url"] == "https://media.example.org/pothole.jpg"
     assert (shown["lat"], shown["long"]) == (42.3549, -71.143)
+
+
+def test_a_text_that_names_its_problem_skips_the_menu(intake):
+    created = EventTap(intake["AMQP_URI"], "request_created")
+
+    assert "Where is it" in reply(text(intake, "Huge pothole, swallowed my bike wheel"))
+    assert "request number is" in reply(text(intake, "103 N Beacon St"))
+    assert created.next()["data"]["service_code"] == "pothole"
 
 
 def test_stop_start_and_help(intake):
@@ -84,7 +93,7 @@ def test_a_forgotten_conversation_expires(container_factory, service_config):
     container_factory(IntakeService, config).start()
     config["url"] = f"http://{config['WEB_SERVER_ADDRESS']}/sms/v1/twilio"
 
-    menu = reply(text(config, "Streetlight out"))
+    menu = reply(text(config, "Please help"))
     # Expired at once: the number starts a new report instead of choosing from the menu.
     again = reply(text(config, menu_number(menu, "Street Light Outages")))
     assert "What kind of problem" in again

@@ -57,23 +57,30 @@ class LocationSchema(Schema):
 class CallInSchema(Schema):
     caller = fields.Nested(CallerSchema, allow_none=True, load_default=None)
     location = fields.Nested(LocationSchema, required=True)
-    service_code = fields.String(required=True)
+    service_code = fields.String(load_default=None)  # inferred from the notes when absent
     notes = fields.String(load_default="", validate=validate.Length(max=4000))
     priority = fields.String(load_default="normal", validate=validate.OneOf(PRIORITIES))
     attribute = fields.Dict(keys=fields.String(), load_default=dict)
 
 
-def take_call(session, body: dict, geocoder, dispatcher: str, nearby_radius_m: float = 200,
-              **options) -> dict:
+def take_call(session, body: dict, geocoder, dispatcher: str, guesser,
+              nearby_radius_m: float = 200, **options) -> dict:
     try:
         call = CallInSchema().load(body)
     except ValidationError as exc:
         raise BadRequest(describe_errors(exc.messages)) from exc
     place = _place(call["location"], geocoder)
+    category = {"service_code": call["service_code"], "inferred": False}
+    if not call["service_code"]:
+        if not call["notes"]:
+            raise BadRequest("give a service_code, or notes to infer it from")
+        guess = guesser.guess(call["notes"])
+        category = {"service_code": guess.service_code, "inferred": True,
+                    "confidence": round(guess.confidence, 3)}
     caller = call["caller"] or {}
     first, _, last = caller.get("name", "").rpartition(" ") if " " in caller.get("name", "") \
         else (caller.get("name"), "", None)
-    fields_ = {"service_code": call["service_code"], "lat": place.lat, "long": place.long,
+    fields_ = {"service_code": category["service_code"], "lat": place.lat, "long": place.long,
                "address_string": place.matched, "channel": "phone",
                "description": call["notes"] or f"Phone call taken by {dispatcher}",
                "first_name": first or None, "last_name": last or None,
@@ -86,6 +93,7 @@ def take_call(session, body: dict, geocoder, dispatcher: str, nearby_radius_m: f
     nearby = open_requests_near(session, place.lat, place.long, nearby_radius_m)
     return {
         **answer,
+        "category": category,
         "location": {"lat": place.lat, "long": place.long, "matched": place.matched},
         "open_requests_nearby": [
             {"service_request_id": str(row.id), "service_code": row.service_code,

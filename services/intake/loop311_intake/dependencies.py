@@ -1,5 +1,6 @@
 from nameko.extensions import DependencyProvider
 
+from .categorize import CategoryGuesser
 from .geocoding import geocoder_from_config
 
 
@@ -12,3 +13,20 @@ class Geocoder(DependencyProvider):
 
     def get_dependency(self, worker_ctx):
         return self.geocoder
+
+
+class Categories(DependencyProvider):
+    """The category guesser, built from the catalog on first use and kept: the catalog
+    changes only with a migration, and a migration means a restart."""
+
+    def setup(self):
+        self.threshold = float(self.container.config.get("CATEGORY_CONFIDENCE", 0.2))
+        self.guesser = None
+
+    def get_dependency(self, worker_ctx):
+        return self
+
+    def for_session(self, session):
+        if self.guesser is None:
+            self.guesser = CategoryGuesser.from_catalog(session, self.threshold)
+        return self.guesser

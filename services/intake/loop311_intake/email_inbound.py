@@ -95,8 +95,8 @@ def referenced_request(message: InboundEmail) -> str | None:
     return found[1] if found else None
 
 
-def receive_email(session: Session, message: InboundEmail, geocoder, media_base: str = "",
-                  **options) -> dict:
+def receive_email(session: Session, message: InboundEmail, geocoder, guesser,
+                  media_base: str = "", **options) -> dict:
     words = new_text(message.text)
     sender = email.utils.parseaddr(message.sender)
     reference = referenced_request(message)
@@ -107,7 +107,8 @@ def receive_email(session: Session, message: InboundEmail, geocoder, media_base:
                                                    "visibility": "internal"},
                               author="resident by email")
         return {"comment_on": reference, **comment}
-    fields = {"service_code": "general", "channel": "email", "email": sender[1],
+    guess = guesser.guess(f"{message.subject}\n{words}")
+    fields = {"service_code": guess.service_code, "channel": "email", "email": sender[1],
               "description": f"{message.subject}\n\n{words}".strip()[:4000]}
     if sender[0]:
         fields["first_name"] = sender[0]

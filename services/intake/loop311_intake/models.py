@@ -16,6 +16,7 @@ service_catalog = Table(
     Column("description", Text, nullable=False),
     Column("group", String(100), nullable=False),
     Column("contact_required", Boolean, nullable=False, server_default="0"),
+    Column("keywords", Text, nullable=False, server_default=""),
 )
 
 # Residents who reported a request again: they hear what its first reporter hears.

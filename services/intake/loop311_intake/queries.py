@@ -22,7 +22,8 @@ def list_services(session: Session) -> list[dict]:
     return [{
         "service_code": row.service_code, "service_name": row.service_name,
         "description": row.description, "metadata": bool(row.has_attributes),
-        "type": "realtime", "keywords": "", "group": row.group,
+        "type": "realtime", "keywords": ", ".join(row.keywords.split()),
+        "group": row.group,
     } for row in rows]
 
 

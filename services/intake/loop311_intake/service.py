@@ -17,7 +17,7 @@ from .openapi import openapi_document
 from .open311_auth import accepted_keys, require_api_key, require_jurisdiction
 from .open311_format import open311, render
 from .discovery import discovery
-from .dependencies import Geocoder
+from .dependencies import Categories, Geocoder
 from .duplicates import DuplicatePolicy
 from .email_inbound import from_mailgun, from_mime, from_sendgrid, receive_email, stored_media
 from .idempotency import idempotency_key, submit_once
@@ -39,6 +39,7 @@ class IntakeService(OperationalEndpoints):
     outbox_relay = OutboxRelay("database", outbox)
     metrics = Metrics()
     geocoder = Geocoder()
+    categories = Categories()
 
     @http("GET", "/openapi.json")
     def get_openapi(self, request):
@@ -107,6 +108,7 @@ class IntakeService(OperationalEndpoints):
         dispatcher = authenticated_name(request.headers.get("Authorization"),
                                         token_holders(self.config.get("DISPATCHER_API_TOKENS")))
         taken = take_call(self.database, json_object(request), self.geocoder, dispatcher,
+                          self.categories.for_session(self.database),
                           phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
                           duplicates=DuplicatePolicy.from_config(self.config))
         return json_response(taken, status=201)
@@ -119,7 +121,7 @@ class IntakeService(OperationalEndpoints):
         check_signature(self.config.get("TWILIO_AUTH_TOKEN"), url, params,
                         request.headers.get("X-Twilio-Signature"))
         reply = handle_text(
-            self.database, params, self.geocoder,
+            self.database, params, self.geocoder, self.categories.for_session(self.database),
             expiry=timedelta(minutes=float(self.config.get("SMS_CONVERSATION_MINUTES", 30))),
             phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
             duplicates=DuplicatePolicy.from_config(self.config))
@@ -160,6 +162,7 @@ class IntakeService(OperationalEndpoints):
 
     def _file_email(self, message):
         filed = receive_email(self.database, message, self.geocoder,
+                              self.categories.for_session(self.database),
                               media_base=str(self.config.get("PUBLIC_BASE_URL") or ""),
                               phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
                               duplicates=DuplicatePolicy.from_config(self.config))

@@ -1,7 +1,8 @@
 """Inbound text messages (Twilio's webhook): a short conversation that ends in a request.
 
-The texter describes the problem; we ask what kind it is (a numbered menu) and where it
-is (an address or two cross streets) unless already known, then file the request.
+The texter describes the problem; unless its category can be told from the words, we ask
+what kind it is (a numbered menu), then where it is (an address or two cross streets),
+and file the request.
 STOP, START and HELP are answered as carriers require. Conversations expire.
 """
 from datetime import timedelta
@@ -38,7 +39,7 @@ def twiml(text: str) -> str:
     return str(response)
 
 
-def handle_text(session: Session, params: dict, geocoder, expiry: timedelta,
+def handle_text(session: Session, params: dict, geocoder, guesser, expiry: timedelta,
                 phone_region: str = "US", **options) -> str:
     """Apply one inbound message; return the reply text."""
     if not params.get("From"):
@@ -59,6 +60,10 @@ def handle_text(session: Session, params: dict, geocoder, expiry: timedelta,
                                         sms_conversations.c.expires_at > now)
         .with_for_update()).first()
     draft = dict(conversation.draft) if conversation else {"description": body}
+    if not conversation and body:
+        guess = guesser.guess(body)
+        if guess.trusted:
+            draft["service_code"] = guess.service_code
     media = params.get("MediaUrl0")
     if media:
         draft["media_url"] = media
