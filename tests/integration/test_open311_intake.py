@@ -102,6 +102,11 @@ def test_the_service_list_is_the_catalog(intake):
     (dict(data={**POTHOLE, "phone": "call me"}), 400, "not a phone number"),
     (dict(data="service_code=pothole", headers={"Content-Type": "text/plain"}), 400,
      "application/x-www-form-urlencoded or application/json"),
+    (dict(data="<service_request><service_code>pothole", headers={"Content-Type": "text/xml"}),
+     400, "application/x-www-form-urlencoded or application/json"),
+    (dict(data=b"api_key=" + TEST_API_KEY.encode() + b"&service_code=%ZZ%%&lat=\xff&long=1",
+          headers={"Content-Type": "application/x-www-form-urlencoded"}), 400,
+     "not UTF-8"),
     (dict(data={**POTHOLE, "description": "x" * 1_100_000}), 413, "larger than"),
 ])
 def test_bad_input_gets_a_clear_4xx_and_stores_nothing(intake, send, status, says):

@@ -5,6 +5,7 @@ forms, or as an `attribute` object in JSON.
 """
 import json
 import re
+from urllib.parse import unquote_to_bytes
 
 from werkzeug.wrappers import Request
 
@@ -17,6 +18,8 @@ def request_fields(request: Request) -> tuple[dict, dict[str, list]]:
     if request.mimetype == "application/json":
         return _attributes_apart(json_object(request))
     if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        if request.mimetype == "application/x-www-form-urlencoded":
+            _check_utf8(request.get_data(cache=True))
         fields, attributes = {}, {}
         for key in request.form:
             match = ATTRIBUTE_FIELD.match(key)
@@ -26,6 +29,14 @@ def request_fields(request: Request) -> tuple[dict, dict[str, list]]:
                 fields[key] = request.form.get(key)
         return fields, attributes
     raise BadRequest("send the request as application/x-www-form-urlencoded or application/json")
+
+
+def _check_utf8(body: bytes) -> None:
+    # werkzeug quietly drops a whole form that is not UTF-8; say so instead.
+    try:
+        unquote_to_bytes(body.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadRequest("the form body is not UTF-8 (Open311 requires UTF-8)") from None
 
 
 def json_object(request: Request) -> dict:
