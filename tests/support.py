@@ -1,5 +1,6 @@
 """Helpers the tests share: bounded waits, free ports, the mail sink, the broker."""
 import mailbox
+from email.message import EmailMessage
 import socket
 import time
 from email import message_from_bytes
@@ -92,3 +93,18 @@ def publish_envelope(amqp_uri, envelope):
 def received_event(event_type: str, data: dict, subject: str | None = None) -> Event:
     """An event as a consumer receives it: enveloped, then read back."""
     return read_envelope(make_envelope(event_type, subject or data["request_id"], data))
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+
+
+def raw_email(subject, body, to="311@city.example", image_name=None) -> bytes:
+    """An RFC 5322 message from Ada, with a small PNG attached when `image_name` is given."""
+    message = EmailMessage()
+    message["From"] = "Ada Lovelace <ada@example.org>"
+    message["To"] = to
+    message["Subject"] = subject
+    message.set_content(body)
+    if image_name:
+        message.add_attachment(PNG, maintype="image", subtype="png", filename=image_name)
+    return message.as_bytes()

@@ -1,15 +1,13 @@
 """Inbound email, raw and in SendGrid's and Mailgun's formats, end to end."""
 import hashlib
 import hmac
-from email.message import EmailMessage
 
 import pytest
 import requests
 
 from loop311_intake.service import IntakeService
-from support import EventTap
+from support import PNG, EventTap, raw_email
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 WEBHOOK = {"Authorization": "Bearer mta-token"}
 SIGNING_KEY = "mailgun-signing-key"
 
@@ -23,17 +21,6 @@ def intake(container_factory, service_config, tmp_path):
     container_factory(IntakeService, config).start()
     config["base"] = f"http://{config['WEB_SERVER_ADDRESS']}"
     return config
-
-
-def raw_email(subject, body, to="311@city.example", image=False):
-    message = EmailMessage()
-    message["From"] = "Ada Lovelace <ada@example.org>"
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    if image:
-        message.add_attachment(PNG, maintype="image", subtype="png", filename="tree.png")
-    return message.as_bytes()
 
 
 def post_mime(intake, raw, headers=WEBHOOK):
@@ -50,7 +37,7 @@ def test_an_email_becomes_a_request_with_its_place_and_photo(intake):
     created = EventTap(intake["AMQP_URI"], "request_created")
     answer = post_mime(intake, raw_email(
         "Fallen tree", "A tree is down across the road.\nOutside 103 N Beacon St.\n\n-- \nAda",
-        image=True))
+        image_name="tree.png"))
 
     assert answer.status_code == 201, answer.text
     request_id = answer.json()["service_request_id"]

@@ -1,20 +1,10 @@
 """Reading inbound mail: the sender's own words, references to our requests, images."""
-from email.message import EmailMessage
-
 from loop311_intake.email_inbound import from_mime, new_text, referenced_request
+from support import PNG, raw_email
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
 
-
-def mime(subject="Broken street light", to="311@city.example", body="It is dark.", image=True):
-    message = EmailMessage()
-    message["From"] = "Ada Lovelace <ada@example.org>"
-    message["To"] = to
-    message["Subject"] = subject
-    message.set_content(body)
-    if image:
-        message.add_attachment(PNG, maintype="image", subtype="png", filename="light.png")
-    return message.as_bytes()
+def mime(subject="Broken street light", to="311@city.example", body="It is dark."):
+    return raw_email(subject, body, to, image_name="light.png")
 
 
 def test_a_mime_message_gives_sender_text_and_images():
