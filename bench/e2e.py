@@ -146,8 +146,10 @@ def run_loop311(scratch, workdir, total, concurrency):
         records, elapsed = drive(lambda n: url, lambda n: {"data": {
             "service_code": "pothole", "attribute[size]": "medium", "api_key": "bench-key",
             "description": f"bench pothole {n}",
-            # ~110 m apart, so none is folded into another as a duplicate
-            "lat": f"{42.2 + (n % 400) * 0.001:.4f}", "long": f"{-71.2 + (n // 400) * 0.001:.4f}",
+            # Spread over a 28 km x 160 m strip like reports across a city, at least ~80 m
+            # apart, so none is folded into another as a duplicate.
+            "lat": f"{42.2 + (n * 169 % 250) * 0.001:.4f}",
+            "long": f"{-71.2 + (n // 250) * 0.001:.4f}",
             "email": f"bench+{n}@example.org"}},
             total, concurrency)
         started = {r["answer"].json()[0]["service_request_id"]: r["started_wall"]
