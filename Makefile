@@ -32,6 +32,7 @@ run: install
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
 
 test: install
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
 
 test-unit: install

@@ -23,10 +23,11 @@ from pathlib import Path
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 ROOT = Path(__file__).resolve().parent.parent
 
+from sqlalchemy.orm import Session  # noqa: E402
+
 import loop311_intake  # noqa: E402
 from loop311_intake.categorize import TRIAGE, CategoryGuesser  # noqa: E402
 from loop311_shared.db import make_engine, migrate  # noqa: E402
-from sqlalchemy.orm import Session  # noqa: E402
 
 BOSTON_TYPES = {
     "Request for Pothole Repair": "pothole",

@@ -1,16 +1,15 @@
 """Helpers the tests share: bounded waits, free ports, the mail sink, the broker."""
 import mailbox
-from email.message import EmailMessage
 import socket
 import time
 from email import message_from_bytes
+from email.message import EmailMessage
 
 from kombu import Connection, Queue
 
 from loop311_shared.contracts import contract_for
 from loop311_shared.envelope import Event, make_envelope, read_envelope
 from loop311_shared.topology import event_exchange
-
 
 TEST_API_KEY = "test-client-key"
 

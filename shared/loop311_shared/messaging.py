@@ -21,8 +21,13 @@ from .envelope import read_envelope
 from .errors import PoisonMessage
 from .outbox import publish_pending
 from .topology import (
-    DEFAULT_RETRY_DELAYS_MS, consumer_queue, dead_letter_queue, declare, event_exchange,
-    queues_for_published, retry_queue,
+    DEFAULT_RETRY_DELAYS_MS,
+    consumer_queue,
+    dead_letter_queue,
+    declare,
+    event_exchange,
+    queues_for_published,
+    retry_queue,
 )
 
 log = logging.getLogger(__name__)

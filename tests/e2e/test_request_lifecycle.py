@@ -12,9 +12,9 @@ from support import free_port, publish_envelope, wait_until
 
 pytestmark = pytest.mark.e2e
 
-NEW_POTHOLE = {"service_code": "pothole", "attribute[size]": "large", "description": "Deep pothole by the bus stop",
-               "lat": "42.3594", "long": "-71.0587", "email": "resident@example.org",
-               "first_name": "Ada", "api_key": "e2e-key"}
+NEW_POTHOLE = {"service_code": "pothole", "attribute[size]": "large",
+               "description": "Deep pothole by the bus stop", "lat": "42.3594",
+               "long": "-71.0587", "email": "resident@example.org", "first_name": "Ada", "api_key": "e2e-key"}
 
 
 @pytest.fixture

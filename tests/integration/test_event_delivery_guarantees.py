@@ -13,11 +13,11 @@ from sqlalchemy import select
 import loop311_routing
 from loop311_routing.models import inbox, outbox
 from loop311_shared.db import Database
+from loop311_shared.envelope import make_envelope, read_envelope
 from loop311_shared.inbox import apply_once
 from loop311_shared.messaging import OutboxRelay, handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
-from loop311_shared.envelope import make_envelope, read_envelope
 from loop311_shared.outbox import record_event
 from support import publish_envelope, wait_until
 
@@ -79,7 +79,8 @@ def metric(config, entrypoint, outcome):
     body = requests.get(f"http://{config['WEB_SERVER_ADDRESS']}/metrics", timeout=5).text
     line = (f'loop311_entrypoint_calls_total{{entrypoint="{entrypoint}",outcome="{outcome}",'
             f'service="routing"}}')
-    return next((float(l.split()[-1]) for l in body.splitlines() if l.startswith(line)), 0.0)
+    return next((float(row.split()[-1]) for row in body.splitlines() if row.startswith(line)),
+                0.0)
 
 
 @pytest.fixture

@@ -14,7 +14,6 @@ from loop311_shared.db import make_engine, migrate
 from support import received_event, wait_until
 
 
-
 def test_concurrent_request_and_contact_queue_one_confirmation(new_database):
     engine = make_engine(new_database("notify"))
     migrate(engine, Path(loop311_notify.__file__).parent / "migrations")

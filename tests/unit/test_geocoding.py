@@ -8,7 +8,10 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 
 from loop311_intake.geocoding import (
-    GazetteerGeocoder, NominatimGeocoder, geocoder_from_config, parse_location,
+    GazetteerGeocoder,
+    NominatimGeocoder,
+    geocoder_from_config,
+    parse_location,
 )
 
 

@@ -10,8 +10,6 @@ from loop311_notify.mailer import MAX_ATTEMPTS, SmtpSettings, send_pending
 from loop311_notify.models import deliveries
 from support import free_port, received_event
 
-
-
 REQUEST = received_event("request_created", {
     "request_id": "31", "service_code": "pothole", "service_name": "Pothole Repair",
     "description": "deep", "lat": 1.0, "long": 2.0, "address": None, "channel": "web",

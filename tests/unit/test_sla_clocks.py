@@ -5,9 +5,9 @@ import pytest
 from sqlalchemy import select
 
 import loop311_sla
+from loop311_shared.envelope import make_envelope, read_envelope
 from loop311_sla.clocks import start_clock
 from loop311_sla.models import clocks, outbox
-from loop311_shared.envelope import make_envelope, read_envelope
 
 ASSIGNED_AT = datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
 

@@ -1,7 +1,17 @@
 from sqlalchemy import (
-    JSON, BigInteger, Boolean, Column, DateTime, Float, ForeignKey, Integer, LargeBinary,
-    MetaData, String,
-    Table, Text,
+    JSON,
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
 )
 
 from loop311_shared.tables import BigId, messaging_tables

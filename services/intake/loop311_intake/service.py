@@ -12,15 +12,15 @@ from loop311_shared.web import http, json_response
 
 from .attributes import service_definition
 from .call_ins import take_call
-from .models import inbox, outbox
-from .openapi import openapi_document
-from .open311_auth import accepted_keys, require_api_key, require_jurisdiction
-from .open311_format import open311, render
-from .discovery import discovery
 from .dependencies import Categories, Geocoder
+from .discovery import discovery
 from .duplicates import DuplicatePolicy
 from .email_inbound import from_mailgun, from_mime, from_sendgrid, receive_email, stored_media
 from .idempotency import idempotency_key, submit_once
+from .models import inbox, outbox
+from .open311_auth import accepted_keys, require_api_key, require_jurisdiction
+from .open311_format import open311, render
+from .openapi import openapi_document
 from .queries import find_requests, list_services, public_view, request_for_token
 from .requests_body import json_object, request_fields
 from .sms import check_signature, handle_text, twiml

@@ -14,7 +14,12 @@ from .attributes import checked_attributes
 from .contacts import normalised_email, normalised_phone
 from .duplicates import DuplicatePolicy, neighbourhood_keys, open_duplicate
 from .models import (
-    contacts, followers, outbox, request_notes, service_catalog, service_requests,
+    contacts,
+    followers,
+    outbox,
+    request_notes,
+    service_catalog,
+    service_requests,
 )
 from .schemas import SubmitRequestSchema
 

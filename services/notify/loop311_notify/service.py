@@ -8,8 +8,8 @@ from loop311_shared.operations import OperationalEndpoints
 
 from .confirmations import remember_recipient, remember_request
 from .mailer import Mailer
-from .preferences import record_opt_out
 from .models import inbox
+from .preferences import record_opt_out
 
 
 class NotifyService(OperationalEndpoints):
