@@ -1,8 +1,15 @@
-"""The floor: a bare nameko HTTP → event service and a consumer, with no database,
-outbox, schemas or mail. Loop311's figures are read against these."""
+"""The floor: the least a nameko HTTP → event → consumer path can cost.
+
+`FloorIntake` takes the same form-encoded Open311 body Loop311's intake takes, dispatches
+one nameko event (nameko's own EventDispatcher: persistent message, publisher confirms)
+and answers 201 in Open311's shape. `FloorConsumer`, run as a separate `nameko run`
+process, appends "<id> <unix time>" to $FLOOR_RECEIPTS for every event it consumes.
+No database, outbox, inbox, schemas, routing or mail.
+"""
 import json
 import os
 import time
+import uuid
 
 from nameko.events import EventDispatcher, event_handler
 from nameko.web.handlers import http
@@ -14,9 +21,9 @@ class FloorIntake:
 
     @http("POST", "/requests")
     def post_request(self, request):
-        body = json.loads(request.get_data(as_text=True))
-        self.dispatch("request_received", {"id": body["id"]})
-        return 201, json.dumps({"id": body["id"]})
+        request_id = uuid.uuid4().hex
+        self.dispatch("request_received", {"request_id": request_id, **request.form.to_dict()})
+        return 201, json.dumps([{"service_request_id": request_id}])
 
 
 class FloorConsumer:
@@ -25,4 +32,4 @@ class FloorConsumer:
     @event_handler("floor_intake", "request_received")
     def handle(self, payload):
         with open(os.environ["FLOOR_RECEIPTS"], "a") as receipts:
-            receipts.write(f"{payload['id']} {time.time()}\n")
+            receipts.write(f"{payload['request_id']} {time.time()}\n")
