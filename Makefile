@@ -9,13 +9,20 @@ export ROUTING_DATABASE_URL ?= $(PG)/loop311_routing
 export SLA_DATABASE_URL ?= $(PG)/loop311_sla
 export NOTIFY_DATABASE_URL ?= $(PG)/loop311_notify
 export OPEN311_API_KEYS ?= local-dev-key
-PACKAGES := -e shared -e services/intake -e services/routing -e services/sla -e services/notify
+# Local credentials for `make run` only, documented in the README. Anywhere else a
+# service with no tokens configured refuses every authenticated call.
+run: export STAFF_API_TOKENS ?= local-staff:local-staff-token
+run: export DISPATCHER_API_TOKENS ?= local-dispatcher:local-dispatcher-token
+run: export ADMIN_API_TOKENS ?= local-admin:local-admin-token
+run: export EMAIL_WEBHOOK_TOKENS ?= local-mail:local-mail-token
+run: export LOOP311_ADMIN_TOKEN ?= local-admin-token
+PACKAGES := -e contracts -e shared -e services/intake -e services/routing -e services/sla -e services/notify
 
 .PHONY: install run test test-unit bench clean
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: constraints.txt requirements-dev.txt shared/pyproject.toml services/*/pyproject.toml
+$(VENV)/.installed: constraints.txt requirements-dev.txt contracts/pyproject.toml shared/pyproject.toml services/*/pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
@@ -29,6 +36,9 @@ run: install
 	@echo "  sla      http://127.0.0.1:8003/health"
 	@echo "  notify   http://127.0.0.1:8004/health"
 	@echo "  metrics  /metrics on each; RabbitMQ http://127.0.0.1:15672; mail sink: var/mail/new/"
+	@echo "  tokens   staff local-staff-token, dispatcher local-dispatcher-token,"
+	@echo "           admin local-admin-token, mail webhook local-mail-token"
+	@echo "  config   config/demo/*.yml imported through the admin APIs once the services are up"
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
 
 test: install

@@ -22,12 +22,20 @@ from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 ROOT = Path(__file__).resolve().parent.parent
+DEMO_CATALOG = ROOT / "config" / "demo" / "catalog.yml"
 
+import yaml  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import loop311_intake  # noqa: E402
-from loop311_intake.categorize import TRIAGE, CategoryGuesser  # noqa: E402
+from loop311_intake.commands import ImportCatalog  # noqa: E402
+from loop311_intake.dependencies import Categories  # noqa: E402
+from loop311_intake.domain.categorize import TRIAGE  # noqa: E402
+from loop311_intake.handlers import import_catalog  # noqa: E402
+from loop311_intake.schemas import CatalogSchema  # noqa: E402
+from loop311_intake.unit_of_work import IntakeUnitOfWork  # noqa: E402
 from loop311_shared.db import make_engine, migrate  # noqa: E402
+from loop311_shared.unit_of_work import run  # noqa: E402
 
 BOSTON_TYPES = {
     "Request for Pothole Repair": "pothole",
@@ -77,7 +85,11 @@ def main():
         engine = make_engine(f"sqlite:///{tmp}/intake.db")
         migrate(engine, Path(loop311_intake.__file__).parent / "migrations")
         with Session(engine) as session:
-            guesser = CategoryGuesser.from_catalog(session, args.threshold)
+            # The product's own path: the demo catalog through the admin import.
+            uow = IntakeUnitOfWork(session, categories=Categories(args.threshold))
+            document = CatalogSchema().load(yaml.safe_load(DEMO_CATALOG.read_text()))
+            run(uow, import_catalog, ImportCatalog(document, "benchmark"))
+            guesser = uow.guesser()
         engine.dispose()
     cases = list(load_cases(args.data))
     dev = [case for case in cases if case[0] % 2 == 0]

@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from loop311_shared.db import with_driver  # noqa: E402
-from support import TEST_API_KEY, Mailbox, free_port, wait_until  # noqa: E402
+from support import TEST_ADMIN_TOKEN, TEST_API_KEY, Mailbox, free_port, wait_until  # noqa: E402
 
 ADMIN_DATABASE_URL = os.environ.get(
     "TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -59,6 +59,7 @@ def service_config(rabbit_config, new_database):
             "OUTBOX_POLL_SECONDS": 0.2,
             "MAIL_POLL_SECONDS": 0.2,
             "OPEN311_API_KEYS": TEST_API_KEY,
+            "ADMIN_API_TOKENS": f"tests:{TEST_ADMIN_TOKEN}",
         }
         config.update(overrides)
         return config
@@ -80,3 +81,18 @@ def smtp_sink(tmp_path):
     yield mailbox
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture
+def start_intake(container_factory):
+    """Starts intake on the real broker and database with `config`, then imports the demo
+    catalog through its admin API, as `make run` does."""
+    from loop311_intake.service import IntakeService
+    from support import import_configuration
+
+    def start(config):
+        container_factory(IntakeService, config).start()
+        import_configuration(config, "catalog")
+        return config
+
+    return start

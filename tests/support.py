@@ -4,14 +4,19 @@ import socket
 import time
 from email import message_from_bytes
 from email.message import EmailMessage
+from pathlib import Path
 
+import yaml
 from kombu import Connection, Queue
 
-from loop311_shared.contracts import contract_for
-from loop311_shared.envelope import Event, make_envelope, read_envelope
+from loop311_contracts.catalog import contract_for
+from loop311_contracts.envelope import Event, make_envelope, read_envelope
+from loop311_shared.admin_cli import import_document
 from loop311_shared.topology import event_exchange
 
 TEST_API_KEY = "test-client-key"
+TEST_ADMIN_TOKEN = "test-admin-token"
+DEMO_CONFIGURATION = Path(__file__).resolve().parent.parent / "config" / "demo"
 
 
 def wait_until(predicate, timeout=30.0, interval=0.05, message="condition not met"):
@@ -107,3 +112,16 @@ def raw_email(subject, body, to="311@city.example", image_name=None) -> bytes:
     if image_name:
         message.add_attachment(PNG, maintype="image", subtype="png", filename=image_name)
     return message.as_bytes()
+
+
+def demo_document(kind: str) -> dict:
+    """The demo configuration make run loads (config/demo/<kind>.yml)."""
+    return yaml.safe_load((DEMO_CONFIGURATION / f"{kind}.yml").read_text())
+
+
+def import_configuration(config: dict, kind: str, document: dict | None = None) -> dict:
+    """Import reference data into a running service through its admin API, as an
+    operator would; the demo document of that kind unless one is given."""
+    return import_document(f"http://{config['WEB_SERVER_ADDRESS']}", kind,
+                           document if document is not None else demo_document(kind),
+                           TEST_ADMIN_TOKEN)

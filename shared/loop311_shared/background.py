@@ -1,7 +1,7 @@
 """A per-service background loop over database-held work (outbox rows, pending mail).
 
 The loop wakes when any worker of the service ends (it may have written new work) and
-at least every `poll_setting` seconds, which also picks up work a dead replica left.
+at least every `poll_setting` seconds (a settings attribute), which also picks up work a dead replica left.
 Work is claimed with `FOR UPDATE SKIP LOCKED`, so any number of replicas can run it.
 """
 import logging
@@ -9,11 +9,13 @@ import threading
 
 from nameko.extensions import DependencyProvider
 
+from .settings import settings_of
+
 log = logging.getLogger(__name__)
 
 
 class BackgroundDrain(DependencyProvider):
-    poll_setting = "POLL_SECONDS"
+    poll_setting = "outbox_poll_seconds"
 
     def __init__(self, database_attr: str):
         self.database_attr = database_attr
@@ -21,7 +23,7 @@ class BackgroundDrain(DependencyProvider):
         self.running = False
 
     def setup(self):
-        self.poll_seconds = float(self.container.config.get(self.poll_setting, 1.0))
+        self.poll_seconds = getattr(settings_of(self.container), self.poll_setting)
 
     def start(self):
         self.running = True

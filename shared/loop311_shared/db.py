@@ -10,12 +10,13 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import Session, sessionmaker
 
+from .settings import settings_of
+
 MIGRATION_LOCK_ID = 311_311
 
 
-def database_url(config: dict, service_name: str) -> str:
-    """DATABASE_URL from config, else a zero-setup SQLite file under ./var/."""
-    url = config.get("DATABASE_URL")
+def database_url(url: str, service_name: str) -> str:
+    """DATABASE_URL as given, else a zero-setup SQLite file under ./var/."""
     if url:
         return url
     Path("var").mkdir(exist_ok=True)
@@ -67,7 +68,7 @@ class Database(DependencyProvider):
         self.sessions = WeakKeyDictionary()
 
     def setup(self):
-        url = database_url(self.container.config, self.container.service_name)
+        url = database_url(settings_of(self.container).database_url, self.container.service_name)
         self.engine = make_engine(url)
         migrate(self.engine, self.migrations_dir)
         self.make_session = sessionmaker(bind=self.engine, expire_on_commit=False)

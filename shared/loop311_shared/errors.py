@@ -1,31 +1,40 @@
-class PoisonMessage(Exception):
-    """A message no retry can fix (unreadable envelope, unknown type, invalid data).
+"""Domain errors: what the domain refuses, named for the reason, with no HTTP in them.
 
-    Consumers dead-letter it at once instead of retrying it.
-    """
-
-
-class ClientError(Exception):
-    """The caller's mistake: answered with `status` and the message, counted apart from bugs."""
-
-    status = 400
+Handlers raise these; the edge (`web.status_for`) turns each kind into a status code.
+"""
 
 
-class BadRequest(ClientError):
-    status = 400
+class DomainError(Exception):
+    """The caller's request cannot be carried out; the message says why."""
 
 
-class Unauthorized(ClientError):
-    status = 401
+class Invalid(DomainError):
+    """The input breaks a rule (a field missing, malformed or out of range)."""
 
 
-class Forbidden(ClientError):
-    status = 403
+class Unauthenticated(DomainError):
+    """No valid credentials were given."""
 
 
-class NotFound(ClientError):
-    status = 404
+class Forbidden(DomainError):
+    """The credentials given do not allow this."""
 
 
-class PayloadTooLarge(ClientError):
-    status = 413
+class NotFound(DomainError):
+    """The thing named does not exist."""
+
+
+class Conflict(DomainError):
+    """The current state does not allow this change."""
+
+
+class TooLarge(DomainError):
+    """The input is larger than allowed."""
+
+
+class Unprocessable(DomainError):
+    """Well formed, but it cannot be acted on (a place no geocoder knows, a reused key)."""
+
+
+class Unavailable(DomainError):
+    """Something the request depends on is down; the same request may work later."""

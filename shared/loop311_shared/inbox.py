@@ -1,15 +1,12 @@
 """Idempotent consumers: each (consumer, event id) is applied at most once.
 
 `first_delivery` inserts the marker inside the transaction that applies the event, so the
-marker and the state change commit or roll back together.
+marker and the state change commit or roll back together (see `unit_of_work.apply_once`).
 """
-from enum import Enum
-from typing import Callable
-
 from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
-from .envelope import Event
+from loop311_contracts.envelope import Event
 
 
 def first_delivery(session: Session, inbox: Table, consumer: str, event: Event) -> bool:
@@ -24,19 +21,3 @@ def first_delivery(session: Session, inbox: Table, consumer: str, event: Event) 
     # its handler is retried, and the retry finds the marker.
     session.execute(insert(inbox).values(consumer=consumer, event_id=event.id, event_type=event.type))
     return True
-
-
-class Delivery(Enum):
-    APPLIED = "applied"
-    DUPLICATE = "duplicate"
-
-
-def apply_once(session: Session, inbox: Table, consumer: str, event: Event,
-               apply: Callable[[Session, Event], None]) -> Delivery:
-    """Apply `event` and commit, unless `consumer` has applied it before."""
-    if not first_delivery(session, inbox, consumer, event):
-        session.rollback()
-        return Delivery.DUPLICATE
-    apply(session, event)
-    session.commit()
-    return Delivery.APPLIED

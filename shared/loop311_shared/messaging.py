@@ -15,13 +15,13 @@ from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 
+from loop311_contracts.catalog import CATALOG, contract_for
+from loop311_contracts.envelope import PoisonMessage, read_envelope
+
 from .background import BackgroundDrain
-from .contracts import CATALOG, contract_for
-from .envelope import read_envelope
-from .errors import PoisonMessage
 from .outbox import publish_pending
+from .settings import settings_of
 from .topology import (
-    DEFAULT_RETRY_DELAYS_MS,
     consumer_queue,
     dead_letter_queue,
     declare,
@@ -34,13 +34,6 @@ log = logging.getLogger(__name__)
 
 ATTEMPT_HEADER = "x-loop311-attempt"
 ERROR_HEADER = "x-loop311-error"
-
-
-def retry_delays(config) -> tuple[int, ...]:
-    raw = config.get("EVENT_RETRY_DELAYS_MS")
-    if not raw:
-        return DEFAULT_RETRY_DELAYS_MS
-    return tuple(int(part) for part in str(raw).split(",") if part.strip())
 
 
 class EventHandler(Consumer):
@@ -57,7 +50,7 @@ class EventHandler(Consumer):
     def setup(self):
         consumer = self.container.service_name
         self.queue = consumer_queue(consumer, self.event_type)
-        self.delays = retry_delays(self.container.config)
+        self.delays = settings_of(self.container).event_retry_delays_ms
         self.retry_queues = [retry_queue(self.queue.name, delay) for delay in self.delays]
         self.dead_queue = dead_letter_queue(self.queue.name)
         self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
@@ -128,7 +121,7 @@ class OutboxRelay(BackgroundDrain):
     service publishes, so no event is dropped for want of a queue.
     """
 
-    poll_setting = "OUTBOX_POLL_SECONDS"
+    poll_setting = "outbox_poll_seconds"
 
     def __init__(self, database_attr: str, outbox_table):
         super().__init__(database_attr)

@@ -10,7 +10,7 @@ from nameko.extensions import DependencyProvider
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from prometheus_client.exposition import CONTENT_TYPE_LATEST
 
-from .inbox import Delivery
+from .unit_of_work import Delivery
 
 
 class Metrics(DependencyProvider):

@@ -3,19 +3,29 @@
 A service class inherits these entrypoints; it must declare `database` (a `db.Database`)
 and `metrics` (a `metrics.Metrics`).
 """
+from marshmallow import Schema, fields
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.dependency_providers import Config
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from .messaging import broker_reachable
-from .web import http, json_response
+from .web import Doc, http, json_response
+
+
+class HealthSchema(Schema):
+    status = fields.String(metadata={"enum": ["ok", "degraded"]})
+    database = fields.String(metadata={"enum": ["ok", "unreachable"]})
+    broker = fields.String(metadata={"enum": ["ok", "unreachable"]})
 
 
 class OperationalEndpoints:
     config = Config()
 
-    @http("GET", "/health")
+    @http("GET", "/health", doc=Doc("Whether the database and the broker answer",
+                                     tags=("operations",),
+                                     answers={200: ("Healthy", HealthSchema),
+                                              503: ("Degraded", HealthSchema)}))
     def health(self, request):
         checks = {
             "database": "ok" if self._database_reachable() else "unreachable",
@@ -25,7 +35,9 @@ class OperationalEndpoints:
         return json_response({"status": "ok" if healthy else "degraded", **checks},
                              status=200 if healthy else 503)
 
-    @http("GET", "/metrics")
+    @http("GET", "/metrics", doc=Doc("Prometheus metrics", tags=("operations",),
+                                      answers={200: ("Text exposition format", None)},
+                                      answer_types=("text/plain",)))
     def prometheus_metrics(self, request):
         body, content_type = self.metrics.exposition()
         return Response(body, content_type=content_type)

@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 from sqlalchemy import Table, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from .contracts import contract_for
-from .envelope import make_envelope
+from loop311_contracts.catalog import contract_for
+from loop311_contracts.envelope import make_envelope
 
 
 def record_event(session: Session, outbox: Table, event_type: str, subject: str, data: dict) -> dict:

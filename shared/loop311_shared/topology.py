@@ -6,9 +6,7 @@ where messages go when retries are exhausted or the message is poison.
 """
 from kombu import Exchange, Queue
 
-from .contracts import contract_for, queue_name, subscribers_of
-
-DEFAULT_RETRY_DELAYS_MS = (1_000, 5_000, 30_000, 120_000, 600_000)
+from loop311_contracts.catalog import contract_for, queue_name, subscribers_of
 
 
 def event_exchange(name: str) -> Exchange:

@@ -1,14 +1,42 @@
-"""HTTP plumbing: JSON responses, and errors in the Open311 shape
-(`[{"code": 400, "description": "..."}]`) with the right status."""
+"""The HTTP edge: JSON answers, and domain errors turned into statuses and Open311-shaped
+error bodies (`[{"code": 400, "description": "..."}]`) in one place.
+
+Every route also carries its `Doc` (summary, body and answer schemas) so the OpenAPI
+document is generated from the same marshmallow schemas the entrypoints load.
+"""
 import json
+from dataclasses import dataclass, field
 
 from nameko.web.handlers import HttpRequestHandler
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.wrappers import Response
+from nameko.web.server import WebServer, WsgiApp
+from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
+from werkzeug.wrappers import Request, Response
 
-from .errors import ClientError
+from .errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooLarge,
+    Unauthenticated,
+    Unavailable,
+    Unprocessable,
+)
+from .loading import describe_errors, load  # noqa: F401  (the edge's loaders)
 
 MAX_BODY_BYTES = 1_000_000
+STATUS = {
+    Invalid: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
+    TooLarge: 413, Unprocessable: 422, Unavailable: 503,
+}
+
+
+def status_for(error: DomainError) -> int:
+    for kind in type(error).__mro__:
+        if kind in STATUS:
+            return STATUS[kind]
+    return 400
 
 
 def json_response(payload, status: int = 200) -> Response:
@@ -19,11 +47,61 @@ def error_response(status: int, description: str) -> Response:
     return json_response([{"code": status, "description": description}], status=status)
 
 
-class JsonHttp(HttpRequestHandler):
-    """nameko's `http` entrypoint, answering ClientErrors with their status and message
-    and anything else with a 500 that leaks no internals."""
+@dataclass(frozen=True)
+class Doc:
+    """What the OpenAPI document says of one route.
 
-    def __init__(self, method, url, expected_exceptions=(ClientError,), **kwargs):
+    `body`: the schema the entrypoint loads (a class or instance), sent as `body_types`;
+    `query`: a schema of the query parameters; `answers`: status -> (description, schema
+    or None); `errors`: the statuses of the Open311 error list it may answer.
+    """
+
+    summary: str
+    tags: tuple[str, ...] = ()
+    body: object = None
+    body_types: tuple[str, ...] = ("application/json",)
+    body_required: bool = True
+    query: object = None
+    answers: dict = field(default_factory=dict)
+    answer_types: tuple[str, ...] = ("application/json",)
+    errors: tuple[int, ...] = ()
+    security: str | None = None
+
+
+class JsonErrorsApp(WsgiApp):
+    """nameko's WSGI app, but an unknown path or method answers in JSON like the rest."""
+
+    def __call__(self, environ, start_response):
+        request = Request(environ, shallow=True)
+        adapter = self.url_map.bind_to_environ(environ)
+        try:
+            provider, values = adapter.match()
+        except MethodNotAllowed as exc:
+            response = error_response(405, f"{request.method} is not allowed here; use "
+                                           f"{', '.join(exc.valid_methods or ())}")
+            response.headers["Allow"] = ", ".join(exc.valid_methods or ())
+            return response(environ, start_response)
+        except HTTPException as exc:
+            return error_response(exc.code or 404, "no such resource: check the path")(
+                environ, start_response)
+        request.path_values = values
+        return provider.handle_request(request)(environ, start_response)
+
+
+class JsonErrorsWebServer(WebServer):
+    def get_wsgi_app(self):
+        return JsonErrorsApp(self)
+
+
+class JsonHttp(HttpRequestHandler):
+    """nameko's `http` entrypoint: domain errors answered with their status and message,
+    anything else with a 500 that leaks no internals; `doc` describes the route."""
+
+    server = JsonErrorsWebServer()
+
+    def __init__(self, method, url, doc: Doc | None = None, expected_exceptions=(DomainError,),
+                 **kwargs):
+        self.doc = doc
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
     def handle_request(self, request):
@@ -32,8 +110,8 @@ class JsonHttp(HttpRequestHandler):
         return super().handle_request(request)
 
     def response_from_exception(self, exc):
-        if isinstance(exc, ClientError):
-            return error_response(exc.status, str(exc))
+        if isinstance(exc, DomainError):
+            return error_response(status_for(exc), str(exc))
         if isinstance(exc, RequestEntityTooLarge):
             return error_response(413, f"the request body is larger than the {MAX_BODY_BYTES} "
                                        "bytes allowed")
@@ -44,3 +122,16 @@ class JsonHttp(HttpRequestHandler):
 
 
 http = JsonHttp.decorator
+
+
+def json_object(request: Request) -> dict:
+    """The body as a JSON object, or Invalid saying what is wrong with it."""
+    if request.mimetype != "application/json":
+        raise Invalid("send a JSON object as application/json")
+    try:
+        body = json.loads(request.get_data(cache=True) or b"null")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise Invalid(f"the body is not valid JSON: {exc}") from exc
+    if not isinstance(body, dict):
+        raise Invalid("the JSON body must be an object")
+    return body

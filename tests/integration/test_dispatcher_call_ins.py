@@ -2,7 +2,6 @@
 import pytest
 import requests
 
-from loop311_intake.service import IntakeService
 from support import EventTap
 
 DISPATCHER = {"Authorization": "Bearer desk-token"}
@@ -12,12 +11,12 @@ GAZETTEER = ("kind,name,zipcode,lat,long\n"
 
 
 @pytest.fixture
-def intake(container_factory, service_config, tmp_path):
+def intake(start_intake, service_config, tmp_path):
     gazetteer = tmp_path / "gazetteer.csv"
     gazetteer.write_text(GAZETTEER)
     config = service_config("intake", DISPATCHER_API_TOKENS="sam:desk-token",
                             GAZETTEER_PATH=str(gazetteer))
-    container_factory(IntakeService, config).start()
+    start_intake(config)
     config["url"] = f"http://{config['WEB_SERVER_ADDRESS']}/dispatch/v1/call-ins"
     return config
 

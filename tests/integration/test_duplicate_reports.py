@@ -3,18 +3,17 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
-from loop311_intake.duplicates import DuplicatePolicy, distance_m, neighbourhood_keys
+from loop311_intake.domain.duplicates import DuplicatePolicy, distance_m, neighbourhood_keys
 from loop311_intake.models import followers, service_requests
-from loop311_intake.service import IntakeService
 from loop311_shared.db import make_engine
 from support import TEST_API_KEY, EventTap
 
 
 @pytest.fixture
-def intake(container_factory, service_config):
+def intake(start_intake, service_config):
     config = service_config("intake", STAFF_API_TOKENS="alice:crew-token",
                             DUPLICATE_RADIUS_METERS=50, DUPLICATE_WINDOW_HOURS=72)
-    container_factory(IntakeService, config).start()
+    start_intake(config)
     config["base"] = f"http://{config['WEB_SERVER_ADDRESS']}"
     return config
 

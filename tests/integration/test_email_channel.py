@@ -5,7 +5,6 @@ import hmac
 import pytest
 import requests
 
-from loop311_intake.service import IntakeService
 from support import PNG, EventTap, raw_email
 
 WEBHOOK = {"Authorization": "Bearer mta-token"}
@@ -13,12 +12,12 @@ SIGNING_KEY = "mailgun-signing-key"
 
 
 @pytest.fixture
-def intake(container_factory, service_config, tmp_path):
+def intake(start_intake, service_config, tmp_path):
     gazetteer = tmp_path / "gazetteer.csv"
     gazetteer.write_text("kind,name,zipcode,lat,long\naddress,103 N Beacon St,02135,42.3549,-71.143\n")
     config = service_config("intake", EMAIL_WEBHOOK_TOKENS="mta:mta-token",
                             MAILGUN_SIGNING_KEY=SIGNING_KEY, GAZETTEER_PATH=str(gazetteer))
-    container_factory(IntakeService, config).start()
+    start_intake(config)
     config["base"] = f"http://{config['WEB_SERVER_ADDRESS']}"
     return config
 

@@ -11,14 +11,15 @@ from kombu import Connection, Queue
 from sqlalchemy import select
 
 import loop311_routing
-from loop311_routing.models import inbox, outbox
+from loop311_contracts.envelope import make_envelope, read_envelope
+from loop311_routing.models import outbox
+from loop311_routing.unit_of_work import RoutingUnitOfWork
 from loop311_shared.db import Database
-from loop311_shared.envelope import make_envelope, read_envelope
-from loop311_shared.inbox import apply_once
 from loop311_shared.messaging import OutboxRelay, handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
 from loop311_shared.outbox import record_event
+from loop311_shared.unit_of_work import apply_once
 from support import publish_envelope, wait_until
 
 MIGRATIONS = Path(loop311_routing.__file__).parent / "migrations"
@@ -45,7 +46,7 @@ def fresh_attempts():
     Attempts.times, Attempts.applied, Attempts.failures_left = [], [], 0
 
 
-def note_application(session, event):
+def note_application(uow, event):
     Attempts.applied.append(event.id)
 
 
@@ -62,7 +63,7 @@ class FlakyRouting(OperationalEndpoints):
         if Attempts.failures_left:
             Attempts.failures_left -= 1
             raise RuntimeError("downstream unavailable")
-        return apply_once(self.database, inbox, self.name, event, note_application)
+        return apply_once(RoutingUnitOfWork(self.database, self.name), event, note_application)
 
 
 def dead_letters(amqp_uri):

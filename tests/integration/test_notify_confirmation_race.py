@@ -8,8 +8,9 @@ from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 import loop311_notify
-from loop311_notify.confirmations import remember_recipient, remember_request
+from loop311_notify.handlers import handle_request_created, handle_resident_contact_recorded
 from loop311_notify.models import deliveries
+from loop311_notify.unit_of_work import NotifyUnitOfWork
 from loop311_shared.db import make_engine, migrate
 from support import received_event, wait_until
 
@@ -26,11 +27,12 @@ def test_concurrent_request_and_contact_queue_one_confirmation(new_database):
         "first_name": None, "last_name": None})
 
     with Session(engine) as first, Session(engine) as second, engine.connect() as observer:
-        remember_request(first, request)  # not committed yet
+        handle_request_created(NotifyUnitOfWork(first, "notify"), request)  # not committed yet
 
         def apply_contact():
-            remember_recipient(second, contact)
-            second.commit()
+            uow = NotifyUnitOfWork(second, "notify")
+            handle_resident_contact_recorded(uow, contact)
+            uow.commit()
 
         worker = eventlet.spawn(apply_contact)
 

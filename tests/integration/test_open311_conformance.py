@@ -6,7 +6,6 @@ from xml.etree import ElementTree
 import pytest
 import requests
 
-from loop311_intake.service import IntakeService
 from support import TEST_API_KEY
 
 REQUEST_FIELDS = {"service_request_id", "status", "status_notes", "service_name",
@@ -20,9 +19,9 @@ ATTRIBUTE_FIELDS = {"variable", "code", "datatype", "required", "datatype_descri
 
 
 @pytest.fixture
-def api(container_factory, service_config):
+def api(start_intake, service_config):
     config = service_config("intake")
-    container_factory(IntakeService, config).start()
+    start_intake(config)
     base = f"http://{config['WEB_SERVER_ADDRESS']}/open311/v2"
 
     class Client:

@@ -7,10 +7,9 @@ import pytest
 import requests
 from sqlalchemy import func, select
 
+from loop311_contracts.envelope import make_envelope
 from loop311_intake.models import outbox, service_requests
-from loop311_intake.service import IntakeService
 from loop311_shared.db import make_engine
-from loop311_shared.envelope import make_envelope
 from support import TEST_API_KEY, EventTap, publish_envelope, wait_until
 
 NOON = datetime(2026, 11, 24, 12, tzinfo=timezone.utc)
@@ -21,9 +20,9 @@ POTHOLE = {"service_code": "pothole", "attribute[size]": "large", "api_key": TES
 
 
 @pytest.fixture
-def intake(container_factory, service_config):
+def intake(start_intake, service_config):
     config = service_config("intake")
-    container_factory(IntakeService, config).start()
+    start_intake(config)
     config["base"] = f"http://{config['WEB_SERVER_ADDRESS']}/open311/v2"
     return config
 

@@ -5,7 +5,6 @@ import pytest
 import requests
 from twilio.request_validator import RequestValidator
 
-from loop311_intake.service import IntakeService
 from support import EventTap
 
 TOKEN = "twilio-test-token"
@@ -13,11 +12,11 @@ TEXTER = "+16175550123"
 
 
 @pytest.fixture
-def intake(container_factory, service_config, tmp_path):
+def intake(start_intake, service_config, tmp_path):
     gazetteer = tmp_path / "gazetteer.csv"
     gazetteer.write_text("kind,name,zipcode,lat,long\naddress,103 N Beacon St,02135,42.3549,-71.143\n")
     config = service_config("intake", TWILIO_AUTH_TOKEN=TOKEN, GAZETTEER_PATH=str(gazetteer))
-    container_factory(IntakeService, config).start()
+    start_intake(config)
     config["url"] = f"http://{config['WEB_SERVER_ADDRESS']}/sms/v1/twilio"
     return config
 
@@ -88,9 +87,9 @@ def test_stop_start_and_help(intake):
     assert second["data"]["opted_out"] is False
 
 
-def test_a_forgotten_conversation_expires(container_factory, service_config):
+def test_a_forgotten_conversation_expires(start_intake, service_config):
     config = service_config("intake", TWILIO_AUTH_TOKEN=TOKEN, SMS_CONVERSATION_MINUTES=0)
-    container_factory(IntakeService, config).start()
+    start_intake(config)
     config["url"] = f"http://{config['WEB_SERVER_ADDRESS']}/sms/v1/twilio"
 
     menu = reply(text(config, "Please help"))

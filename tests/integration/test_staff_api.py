@@ -2,16 +2,15 @@
 import pytest
 import requests
 
-from loop311_intake.service import IntakeService
 from support import TEST_API_KEY, EventTap
 
 STAFF = "Bearer crew-token"
 
 
 @pytest.fixture
-def intake(container_factory, service_config):
+def intake(start_intake, service_config):
     config = service_config("intake", STAFF_API_TOKENS="alice:crew-token")
-    container_factory(IntakeService, config).start()
+    start_intake(config)
     base = f"http://{config['WEB_SERVER_ADDRESS']}"
     answer = requests.post(f"{base}/open311/v2/requests.json", timeout=5, data={
         "api_key": TEST_API_KEY, "service_code": "graffiti", "lat": "42.3", "long": "-71.1",

@@ -1,14 +1,23 @@
-"""Category guesses from free text, against the real catalog."""
+"""Category guesses from free text, against the demo catalog as the import stores it."""
 import pytest
 
 import loop311_intake
-from loop311_intake.categorize import CategoryGuesser
+from loop311_intake.commands import ImportCatalog
+from loop311_intake.dependencies import Categories
+from loop311_intake.handlers import import_catalog
+from loop311_intake.schemas import CatalogSchema
+from loop311_intake.unit_of_work import IntakeUnitOfWork
+from loop311_shared.unit_of_work import run
+from support import demo_document
 
 
 @pytest.fixture
 def guesser(migrated_session):
     with migrated_session(loop311_intake) as session:
-        return CategoryGuesser.from_catalog(session, threshold=0.2)
+        uow = IntakeUnitOfWork(session, categories=Categories(threshold=0.2))
+        run(uow, import_catalog, ImportCatalog(CatalogSchema().load(demo_document("catalog")),
+                                               "tests"))
+        return uow.guesser()
 
 
 @pytest.mark.parametrize("text, service_code", [

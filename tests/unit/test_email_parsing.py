@@ -1,5 +1,7 @@
 """Reading inbound mail: the sender's own words, references to our requests, images."""
-from loop311_intake.email_inbound import from_mime, new_text, referenced_request
+from loop311_intake.adapters.email_webhooks import from_mime
+from loop311_intake.commands import Image
+from loop311_intake.domain.email_text import new_text, referenced_request
 from support import PNG, raw_email
 
 
@@ -12,7 +14,7 @@ def test_a_mime_message_gives_sender_text_and_images():
     assert message.sender == "Ada Lovelace <ada@example.org>"
     assert message.subject == "Broken street light"
     assert message.text.strip() == "It is dark."
-    assert message.images == [("light.png", "image/png", PNG)]
+    assert message.images == (Image("light.png", "image/png", PNG),)
 
 
 def test_quoted_replies_and_signatures_are_cut():

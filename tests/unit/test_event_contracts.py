@@ -5,9 +5,8 @@ from datetime import datetime, timezone
 import pytest
 from marshmallow import Schema, fields
 
-from loop311_shared.contracts import CATALOG, SUBSCRIPTIONS, EventContract
-from loop311_shared.envelope import make_envelope, read_envelope, upcast
-from loop311_shared.errors import PoisonMessage
+from loop311_contracts.catalog import CATALOG, SUBSCRIPTIONS, EventContract
+from loop311_contracts.envelope import PoisonMessage, make_envelope, read_envelope, upcast
 
 ASSIGNED = {"request_id": "5", "service_code": "pothole", "jurisdiction_id": "city",
             "department_code": "PWDx", "department_name": "Public Works Department",

@@ -7,12 +7,13 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from loop311_intake.geocoding import (
+from loop311_intake.adapters.geocoding import (
     GazetteerGeocoder,
     NominatimGeocoder,
-    geocoder_from_config,
+    geocoder_from_settings,
     parse_location,
 )
+from loop311_intake.settings import IntakeSettings
 
 
 @pytest.mark.parametrize("text, kind, key", [
@@ -38,7 +39,7 @@ def test_a_gazetteer_file_can_name_intersections(tmp_path):
     path = tmp_path / "gazetteer.csv"
     path.write_text("kind,name,zipcode,lat,long\n"
                     "intersection,5th Ave N & 22nd St,,47.6232,-122.3480\n")
-    geocoder = geocoder_from_config({"GAZETTEER_PATH": str(path)})
+    geocoder = geocoder_from_settings(IntakeSettings.from_config({"GAZETTEER_PATH": str(path)}))
     assert geocoder.locate(parse_location("22nd Street and 5th Avenue North")).lat == 47.6232
 
 
@@ -71,9 +72,9 @@ def nominatim():
 
 
 def test_the_nominatim_adapter_searches_and_reads_the_first_result(nominatim):
-    geocoder = geocoder_from_config({
+    geocoder = geocoder_from_settings(IntakeSettings.from_config({
         "GEOCODER": "nominatim", "NOMINATIM_URL": f"http://127.0.0.1:{nominatim.server_port}",
-        "NOMINATIM_COUNTRY_CODES": "us"})
+        "NOMINATIM_COUNTRY_CODES": "us"}))
     assert isinstance(geocoder, NominatimGeocoder)
 
     place = geocoder.locate(parse_location("5th Ave N & 22nd St"))

@@ -5,9 +5,15 @@ import pytest
 from sqlalchemy import select, update
 
 import loop311_notify
-from loop311_notify.confirmations import queue_confirmation, remember_recipient, remember_request
-from loop311_notify.mailer import MAX_ATTEMPTS, SmtpSettings, send_pending
+from loop311_notify.adapters.smtp import MAX_ATTEMPTS, send_pending
+from loop311_notify.handlers import (
+    handle_request_created,
+    handle_resident_contact_recorded,
+    queue_confirmations,
+)
 from loop311_notify.models import deliveries
+from loop311_notify.settings import NotifySettings
+from loop311_notify.unit_of_work import NotifyUnitOfWork
 from support import free_port, received_event
 
 REQUEST = received_event("request_created", {
@@ -25,6 +31,18 @@ def session(migrated_session):
         yield session
 
 
+def remember_request(session, event):
+    handle_request_created(NotifyUnitOfWork(session, "notify"), event)
+
+
+def remember_recipient(session, event):
+    handle_resident_contact_recorded(NotifyUnitOfWork(session, "notify"), event)
+
+
+def smtp_on(port):
+    return NotifySettings.from_config({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port})
+
+
 def ledger(session):
     return session.execute(select(deliveries)).all()
 
@@ -35,7 +53,7 @@ def test_one_confirmation_is_queued_whichever_event_comes_first(session, arrival
         (remember_request if arrived.type == "request_created" else remember_recipient)(
             session, arrived)
         session.commit()
-    queue_confirmation(session, "31")
+    queue_confirmations(NotifyUnitOfWork(session), "31")
 
     [row] = ledger(session)
     assert (row.recipient, row.status, row.channel) == ("ada@example.org", "pending", "email")
@@ -55,7 +73,7 @@ def test_sent_mail_is_marked_sent(session, smtp_sink):
     remember_recipient(session, CONTACT)
     session.commit()
 
-    assert send_pending(session, SmtpSettings({"SMTP_PORT": smtp_sink.port})) == 1
+    assert send_pending(session, smtp_on(smtp_sink.port)) == 1
 
     [row] = ledger(session)
     assert row.status == "sent" and row.attempts == 1 and row.sent_at is not None
@@ -67,7 +85,7 @@ def test_an_unreachable_server_is_retried_later_then_given_up(session):
     remember_request(session, REQUEST)
     remember_recipient(session, CONTACT)
     session.commit()
-    nobody_listens = SmtpSettings({"SMTP_PORT": free_port()})
+    nobody_listens = smtp_on(free_port())
 
     send_pending(session, nobody_listens)
     [row] = ledger(session)

@@ -4,7 +4,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 import loop311_notify
-from loop311_notify.preferences import may_text, record_opt_out
+from loop311_notify.handlers import handle_resident_opted_out
+from loop311_notify.unit_of_work import NotifyUnitOfWork
 from support import received_event
 
 EARLY = datetime(2026, 11, 24, 9, tzinfo=timezone.utc)
@@ -20,6 +21,14 @@ def change(opted_out, at):
 def session(migrated_session):
     with migrated_session(loop311_notify) as session:
         yield session
+
+
+def record_opt_out(session, event):
+    handle_resident_opted_out(NotifyUnitOfWork(session, "notify"), event)
+
+
+def may_text(session, phone):
+    return NotifyUnitOfWork(session).opt_outs.may_text(phone)
 
 
 def test_stop_then_start(session):

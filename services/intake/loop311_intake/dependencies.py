@@ -1,32 +1,47 @@
+"""Collaborators built once per container and handed to handlers by the unit of work."""
 from nameko.extensions import DependencyProvider
 
-from .categorize import CategoryGuesser
-from .geocoding import geocoder_from_config
+from loop311_shared.settings import settings_of
+
+from .adapters.geocoding import geocoder_from_settings
+from .domain.categorize import TRIAGE, CategoryGuesser
+from .unit_of_work import IntakeRules, IntakeUnitOfWork
 
 
-class Geocoder(DependencyProvider):
-    """The configured geocoder (offline gazetteer by default, or Nominatim over HTTP),
-    built once per container: the gazetteer file is read at start, not per call."""
+class Categories:
+    """The category guesser, rebuilt only when a new catalog version is imported."""
 
-    def setup(self):
-        self.geocoder = geocoder_from_config(self.container.config)
-
-    def get_dependency(self, worker_ctx):
-        return self.geocoder
-
-
-class Categories(DependencyProvider):
-    """The category guesser, built from the catalog on first use and kept: the catalog
-    changes only with a migration, and a migration means a restart."""
-
-    def setup(self):
-        self.threshold = float(self.container.config.get("CATEGORY_CONFIDENCE", 0.2))
+    def __init__(self, threshold: float = 0.2):
+        self.threshold = threshold
+        self.version = None
         self.guesser = None
 
-    def get_dependency(self, worker_ctx):
-        return self
-
-    def for_session(self, session):
-        if self.guesser is None:
-            self.guesser = CategoryGuesser.from_catalog(session, self.threshold)
+    def for_catalog(self, catalog) -> CategoryGuesser:
+        version = catalog.version()
+        if self.guesser is None or version != self.version:
+            self.guesser = CategoryGuesser(catalog.guessable(TRIAGE), self.threshold)
+            self.version = version
         return self.guesser
+
+
+class UnitOfWorkFactory(DependencyProvider):
+    """Gives each worker `self.unit_of_work()`: a new IntakeUnitOfWork on the worker's
+    session with the container's geocoder, category guesser and rules."""
+
+    def __init__(self, database_attr: str = "database"):
+        self.database_attr = database_attr
+
+    def setup(self):
+        settings = settings_of(self.container)
+        self.rules = IntakeRules.from_settings(settings)
+        self.geocoder = geocoder_from_settings(settings)
+        self.categories = Categories(settings.category_min_confidence)
+
+    def get_dependency(self, worker_ctx):
+        service_name = self.container.service_name
+
+        def unit_of_work():
+            session = getattr(worker_ctx.service, self.database_attr)
+            return IntakeUnitOfWork(session, service_name, self.rules, self.geocoder,
+                                    self.categories)
+        return unit_of_work

@@ -14,10 +14,12 @@ from sqlalchemy import (
     Text,
 )
 
+from loop311_shared.reference_data import configuration_versions_table
 from loop311_shared.tables import BigId, messaging_tables
 
 metadata = MetaData()
 outbox, inbox = messaging_tables(metadata)
+configuration_versions = configuration_versions_table(metadata)
 
 service_catalog = Table(
     "service_catalog", metadata,
@@ -27,6 +29,8 @@ service_catalog = Table(
     Column("group", String(100), nullable=False),
     Column("contact_required", Boolean, nullable=False, server_default="0"),
     Column("keywords", Text, nullable=False, server_default=""),
+    # Left out of the latest catalog import: no new reports, old ones keep their name.
+    Column("active", Boolean, nullable=False, server_default="1"),
 )
 
 # Residents who reported a request again: they hear what its first reporter hears.

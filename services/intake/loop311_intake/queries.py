@@ -4,9 +4,17 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
-from loop311_shared.errors import BadRequest, NotFound
+from loop311_shared.errors import Invalid, NotFound
+from loop311_shared.reference_data import current_import
 
-from .models import request_notes, service_attributes, service_catalog, service_requests
+from .models import (
+    configuration_versions,
+    media,
+    request_notes,
+    service_attributes,
+    service_catalog,
+    service_requests,
+)
 
 MAX_RANGE = timedelta(days=90)
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
@@ -18,6 +26,7 @@ def list_services(session: Session) -> list[dict]:
     has_attributes = exists().where(
         service_attributes.c.service_code == service_catalog.c.service_code)
     rows = session.execute(select(service_catalog, has_attributes.label("has_attributes"))
+                           .where(service_catalog.c.active.is_(True))
                            .order_by(service_catalog.c.service_code))
     return [{
         "service_code": row.service_code, "service_name": row.service_name,
@@ -25,6 +34,37 @@ def list_services(session: Session) -> list[dict]:
         "type": "realtime", "keywords": ", ".join(row.keywords.split()),
         "group": row.group,
     } for row in rows]
+
+
+def service_definition(session: Session, service_code: str) -> dict:
+    if not session.execute(select(service_catalog.c.service_code)
+                           .where(service_catalog.c.service_code == service_code,
+                                  service_catalog.c.active.is_(True))).first():
+        raise NotFound(f"service_code {service_code!r} is not a service we offer")
+    definitions = session.execute(select(service_attributes)
+                                  .where(service_attributes.c.service_code == service_code)
+                                  .order_by(service_attributes.c.order))
+    return {"service_code": service_code, "attributes": [
+        {"variable": row.variable, "code": row.code, "datatype": row.datatype,
+         "required": row.required, "datatype_description": row.datatype_description,
+         "order": row.order, "description": row.description,
+         **({"values": row.values} if row.values else {})}
+        for row in definitions]}
+
+
+def media_item(session: Session, media_id: str):
+    row = session.execute(select(media.c.content_type, media.c.data).where(
+        media.c.id == int(media_id) if media_id.isdigit() and len(media_id) <= 18 else False)).first()
+    if row is None:
+        raise NotFound(f"no media with id {media_id!r}")
+    return row
+
+
+def current_catalog(session: Session) -> dict:
+    current = current_import(session, configuration_versions, "catalog")
+    if current is None:
+        raise NotFound("no catalog has been imported yet")
+    return current
 
 
 def public_view(session: Session, request_id: str, with_notes: bool = False) -> dict:
@@ -48,7 +88,7 @@ def find_requests(session: Session, params: dict, now: datetime | None = None) -
     conditions = []
     ids = _list(params, "service_request_id")
     if ids:  # the spec: other parameters are ignored when ids are given
-        conditions.append(service_requests.c.id.in_([_numeric_id(i, BadRequest) for i in ids]))
+        conditions.append(service_requests.c.id.in_([_numeric_id(i, Invalid) for i in ids]))
     else:
         start, end = _datetime(params, "start_date"), _datetime(params, "end_date")
         if start and not end:
@@ -56,9 +96,9 @@ def find_requests(session: Session, params: dict, now: datetime | None = None) -
         end = end or now
         start = start or end - MAX_RANGE
         if end < start:
-            raise BadRequest("end_date is before start_date")
+            raise Invalid("end_date is before start_date")
         if end - start > MAX_RANGE:
-            raise BadRequest("start_date and end_date may be at most 90 days apart")
+            raise Invalid("start_date and end_date may be at most 90 days apart")
         conditions += [service_requests.c.requested_at >= start,
                        service_requests.c.requested_at <= end]
         codes = _list(params, "service_code")
@@ -68,7 +108,7 @@ def find_requests(session: Session, params: dict, now: datetime | None = None) -
         if statuses:
             unknown = set(statuses) - set(PUBLIC_STATUS.values())
             if unknown:
-                raise BadRequest(f"status may be open or closed, not {', '.join(sorted(unknown))}")
+                raise Invalid(f"status may be open or closed, not {', '.join(sorted(unknown))}")
             conditions.append(service_requests.c.status.in_(
                 [s for s, public in PUBLIC_STATUS.items() if public in statuses]))
         updated_after = _datetime(params, "updated_after")
@@ -127,9 +167,9 @@ def _bbox(text):
     try:
         west, south, east, north = (float(part) for part in text.split(","))
     except ValueError:
-        raise BadRequest("bbox is west,south,east,north in decimal degrees") from None
+        raise Invalid("bbox is west,south,east,north in decimal degrees") from None
     if not (-180 <= west <= east <= 180 and -90 <= south <= north <= 90):
-        raise BadRequest("bbox is west,south,east,north with west <= east and south <= north")
+        raise Invalid("bbox is west,south,east,north with west <= east and south <= north")
     return and_(service_requests.c.long.between(west, east),
                 service_requests.c.lat.between(south, north))
 
@@ -145,10 +185,10 @@ def _datetime(params, name):
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise BadRequest(f"{name} must be an ISO 8601 date and time, like "
+        raise Invalid(f"{name} must be an ISO 8601 date and time, like "
                          "2026-11-05T08:15:30-05:00") from None
     if moment.tzinfo is None:
-        raise BadRequest(f"{name} needs a time zone (Z or an offset from UTC)")
+        raise Invalid(f"{name} needs a time zone (Z or an offset from UTC)")
     return moment
 
 
@@ -157,7 +197,7 @@ def _integer(params, name, default, low, high):
     if text in (None, ""):
         return default
     if not str(text).isdigit() or not low <= int(text) <= high:
-        raise BadRequest(f"{name} must be a whole number from {low} to {high}")
+        raise Invalid(f"{name} must be a whole number from {low} to {high}")
     return int(text)
 
 

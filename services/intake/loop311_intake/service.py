@@ -1,176 +1,269 @@
-from datetime import timedelta
+"""intake's entrypoints: load the body or event, build a command, run its handler in a
+unit of work, answer. No SQL and no business rule here."""
 from pathlib import Path
 
 from werkzeug.wrappers import Response
 
+from loop311_shared.auth import authenticated_name
 from loop311_shared.db import Database
-from loop311_shared.inbox import apply_once
+from loop311_shared.errors import Invalid
 from loop311_shared.messaging import OutboxRelay, handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
-from loop311_shared.web import http, json_response
+from loop311_shared.settings import SettingsProvider
+from loop311_shared.unit_of_work import apply_once, run
+from loop311_shared.web import Doc, http, json_object, json_response, load
 
-from .attributes import service_definition
-from .call_ins import take_call
-from .dependencies import Categories, Geocoder
-from .discovery import discovery
-from .duplicates import DuplicatePolicy
-from .email_inbound import from_mailgun, from_mime, from_sendgrid, receive_email, stored_media
-from .idempotency import idempotency_key, submit_once
-from .models import inbox, outbox
-from .open311_auth import accepted_keys, require_api_key, require_jurisdiction
-from .open311_format import open311, render
+from . import handlers, queries
+from .adapters.email_webhooks import from_mailgun, from_mime, from_sendgrid
+from .adapters.twilio import check_signature, twiml
+from .commands import (
+    CHANNEL_WEB,
+    AddComment,
+    ChangeStatus,
+    ImportCatalog,
+    ReceiveText,
+    SubmitRequest,
+    TakeCallIn,
+)
+from .dependencies import UnitOfWorkFactory
+from .handlers.submission import submit_once
+from .models import outbox
+from .open311.body import request_fields
+from .open311.clients import idempotency_key, require_api_key, require_jurisdiction
+from .open311.discovery import discovery
+from .open311.format import open311, render
 from .openapi import openapi_document
-from .queries import find_requests, list_services, public_view, request_for_token
-from .requests_body import json_object, request_fields
-from .sms import check_signature, handle_text, twiml
-from .staff_auth import authenticated_name, token_holders
-from .staff_updates import add_comment, change_status
-from .tracking import record_assignment, record_due_date
+from .schemas import (
+    AcceptedSchema,
+    CallInAnswerSchema,
+    CallInSchema,
+    CatalogSchema,
+    CommentAnswerSchema,
+    CommentSchema,
+    ImportAnswerSchema,
+    JurisdictionQuerySchema,
+    RequestQuerySchema,
+    RequestsQuerySchema,
+    ServiceDefinitionSchema,
+    ServiceRequestSchema,
+    ServiceSchema,
+    StatusAnswerSchema,
+    StatusChangeSchema,
+    SubmitRequestSchema,
+    TokenAnswerSchema,
+)
+from .settings import IntakeSettings
 
 OPEN311 = "/open311/v2"
 FORMAT = "<any(json, xml):fmt>"
+OPEN311_TYPES = ("application/json", "text/xml")
+FORM_OR_JSON = ("application/x-www-form-urlencoded", "multipart/form-data", "application/json")
 
 
 class IntakeService(OperationalEndpoints):
     name = "intake"
 
     database = Database(Path(__file__).parent / "migrations")
+    settings = SettingsProvider(IntakeSettings)
+    unit_of_work = UnitOfWorkFactory("database")
     outbox_relay = OutboxRelay("database", outbox)
     metrics = Metrics()
-    geocoder = Geocoder()
-    categories = Categories()
 
-    @http("GET", "/openapi.json")
+    @http("GET", "/openapi.json", doc=Doc("This document", tags=("meta",), answers={
+        200: ("OpenAPI 3.1", None)}))
     def get_openapi(self, request):
-        return json_response(openapi_document())
+        return json_response(openapi_document(type(self)))
 
-    @open311("GET", f"{OPEN311}/discovery.{FORMAT}")
+    # Open311 GeoReport v2: the public API.
+
+    @open311("GET", f"{OPEN311}/discovery.{FORMAT}", doc=Doc(
+        "Service discovery", tags=("open311",), answers={200: ("Discovery", None)},
+        answer_types=OPEN311_TYPES))
     def get_discovery(self, request, fmt):
-        return render(fmt, discovery(self.config, request.host_url), "discovery")
+        return render(fmt, discovery(self.settings, request.host_url), "discovery")
 
-    @open311("GET", f"{OPEN311}/services.{FORMAT}")
+    @open311("GET", f"{OPEN311}/services.{FORMAT}", doc=Doc(
+        "The services offered", tags=("open311",), query=JurisdictionQuerySchema,
+        answers={200: ("Services", ServiceSchema(many=True))}, answer_types=OPEN311_TYPES,
+        errors=(404,)))
     def get_services(self, request, fmt):
         self._check_jurisdiction(request.args)
-        return render(fmt, list_services(self.database), "services")
+        return render(fmt, queries.list_services(self.database), "services")
 
-    @open311("GET", f"{OPEN311}/services/<string:service_code>.{FORMAT}")
+    @open311("GET", f"{OPEN311}/services/<string:service_code>.{FORMAT}", doc=Doc(
+        "A service's definition (its attributes)", tags=("open311",),
+        query=JurisdictionQuerySchema, answers={200: ("Service definition",
+                                                      ServiceDefinitionSchema)},
+        answer_types=OPEN311_TYPES, errors=(404,)))
     def get_service_definition(self, request, service_code, fmt):
         self._check_jurisdiction(request.args)
-        return render(fmt, service_definition(self.database, service_code), "service_definition")
+        return render(fmt, queries.service_definition(self.database, service_code),
+                      "service_definition")
 
-    @open311("POST", f"{OPEN311}/requests.{FORMAT}")
+    @open311("POST", f"{OPEN311}/requests.{FORMAT}", doc=Doc(
+        "Report a problem", tags=("open311",), body=SubmitRequestSchema, body_types=FORM_OR_JSON,
+        answers={201: ("Accepted", AcceptedSchema(many=True))}, answer_types=OPEN311_TYPES,
+        errors=(400, 403, 404, 413, 422)))
     def post_request(self, request, fmt):
-        fields, attributes = request_fields(request)
-        require_api_key(fields.get("api_key"), accepted_keys(self.config.get("OPEN311_API_KEYS")))
-        self._check_jurisdiction(fields)
-        key = idempotency_key(request.headers.get("Idempotency-Key"), fields["api_key"],
-                              fields, attributes)
-        accepted, replayed = submit_once(
-            self.database, key, fields, attributes,
-            phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
-            duplicates=DuplicatePolicy.from_config(self.config))
-        response = render(fmt, [{"service_notice": "", "account_id": None, **accepted}],
+        body, attributes = request_fields(request)
+        require_api_key(body.get("api_key"), self.settings.open311_api_keys)
+        self._check_jurisdiction(body)
+        key = idempotency_key(request.headers.get("Idempotency-Key"), body["api_key"], body,
+                              attributes)
+        # The channel is this entrypoint's: a `channel` in the body is ignored.
+        command = SubmitRequest(fields=load(SubmitRequestSchema(), body), channel=CHANNEL_WEB,
+                                attributes=attributes, idempotency=key)
+        answer, replayed = submit_once(self.unit_of_work, command)
+        response = render(fmt, [{"service_notice": "", "account_id": None, **answer}],
                           "service_requests", status=201)
         if replayed:
             response.headers["Idempotent-Replayed"] = "true"
         return response
 
-    @open311("GET", f"{OPEN311}/requests.{FORMAT}")
+    @open311("GET", f"{OPEN311}/requests.{FORMAT}", doc=Doc(
+        "Find requests", tags=("open311",), query=RequestsQuerySchema,
+        answers={200: ("Requests", ServiceRequestSchema(many=True))},
+        answer_types=OPEN311_TYPES, errors=(400, 404)))
     def get_requests(self, request, fmt):
         self._check_jurisdiction(request.args)
-        return render(fmt, find_requests(self.database, request.args), "service_requests")
+        return render(fmt, queries.find_requests(self.database, request.args), "service_requests")
 
-    @open311("GET", f"{OPEN311}/requests/<string:request_id>.{FORMAT}")
+    @open311("GET", f"{OPEN311}/requests/<string:request_id>.{FORMAT}", doc=Doc(
+        "One request", tags=("open311",), query=RequestQuerySchema,
+        answers={200: ("The request", ServiceRequestSchema(many=True))},
+        answer_types=OPEN311_TYPES, errors=(404,)))
     def get_request(self, request, request_id, fmt):
         self._check_jurisdiction(request.args)
         with_notes = request.args.get("extensions", "").lower() == "true"
-        return render(fmt, [public_view(self.database, request_id, with_notes)],
+        return render(fmt, [queries.public_view(self.database, request_id, with_notes)],
                       "service_requests")
 
-    @open311("GET", f"{OPEN311}/tokens/<string:token>.{FORMAT}")
+    @open311("GET", f"{OPEN311}/tokens/<string:token>.{FORMAT}", doc=Doc(
+        "The request a token became", tags=("open311",),
+        answers={200: ("Request id", TokenAnswerSchema(many=True))},
+        answer_types=OPEN311_TYPES, errors=(404,)))
     def get_token(self, request, token, fmt):
-        return render(fmt, [request_for_token(self.database, token)], "service_requests")
+        return render(fmt, [queries.request_for_token(self.database, token)], "service_requests")
 
-    @http("POST", "/staff/v1/requests/<string:request_id>/status")
+    @http("GET", "/media/<string:media_id>", doc=Doc(
+        "A photo that came with a report", tags=("open311",),
+        answers={200: ("The image", None)}, answer_types=("image/*",), errors=(404,)))
+    def get_media(self, request, media_id):
+        item = queries.media_item(self.database, media_id)
+        return Response(item.data, content_type=item.content_type)
+
+    # Staff and dispatchers.
+
+    @http("POST", "/staff/v1/requests/<string:request_id>/status", doc=Doc(
+        "Change a request's status", tags=("staff",), body=StatusChangeSchema,
+        answers={200: ("Changed", StatusAnswerSchema)}, errors=(400, 401, 404, 409),
+        security="staff"))
     def change_request_status(self, request, request_id):
-        author = self._staff_member(request)
-        return json_response(change_status(self.database, request_id, json_object(request), author))
+        author = self._holder(request, self.settings.staff_api_tokens)
+        change = load(StatusChangeSchema(), json_object(request))
+        answer = run(self.unit_of_work(), handlers.change_status,
+                     ChangeStatus(request_id, author=author, **change))
+        return json_response(answer)
 
-    @http("POST", "/staff/v1/requests/<string:request_id>/comments")
+    @http("POST", "/staff/v1/requests/<string:request_id>/comments", doc=Doc(
+        "Comment on a request, publicly or internally", tags=("staff",), body=CommentSchema,
+        answers={201: ("Added", CommentAnswerSchema)}, errors=(400, 401, 404),
+        security="staff"))
     def comment_on_request(self, request, request_id):
-        author = self._staff_member(request)
-        return json_response(add_comment(self.database, request_id, json_object(request), author),
-                             status=201)
+        author = self._holder(request, self.settings.staff_api_tokens)
+        comment = load(CommentSchema(), json_object(request))
+        answer = run(self.unit_of_work(), handlers.add_comment,
+                     AddComment(request_id, author=author, **comment))
+        return json_response(answer, status=201)
 
-    @http("POST", "/dispatch/v1/call-ins")
+    @http("POST", "/dispatch/v1/call-ins", doc=Doc(
+        "Take a phone call", tags=("dispatch",), body=CallInSchema,
+        answers={201: ("Filed", CallInAnswerSchema)}, errors=(400, 401, 422, 503),
+        security="dispatcher"))
     def take_call_in(self, request):
-        dispatcher = authenticated_name(request.headers.get("Authorization"),
-                                        token_holders(self.config.get("DISPATCHER_API_TOKENS")))
-        taken = take_call(self.database, json_object(request), self.geocoder, dispatcher,
-                          self.categories.for_session(self.database),
-                          phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
-                          duplicates=DuplicatePolicy.from_config(self.config))
-        return json_response(taken, status=201)
+        dispatcher = self._holder(request, self.settings.dispatcher_api_tokens)
+        call = load(CallInSchema(), json_object(request))
+        answer = run(self.unit_of_work(), handlers.take_call_in, TakeCallIn(call, dispatcher))
+        return json_response(answer, status=201)
 
-    @http("POST", "/sms/v1/twilio")
+    # Inbound text and email.
+
+    @http("POST", "/sms/v1/twilio", doc=Doc(
+        "Twilio's inbound-message webhook (signed)", tags=("webhooks",),
+        body_types=("application/x-www-form-urlencoded",), answers={200: ("TwiML reply", None)},
+        answer_types=("text/xml",), errors=(400, 403)))
     def receive_text(self, request):
         params = request.form.to_dict()
-        base = self.config.get("PUBLIC_BASE_URL")
+        base = self.settings.public_base_url
         url = f"{base.rstrip('/')}{request.full_path.rstrip('?')}" if base else request.url
-        check_signature(self.config.get("TWILIO_AUTH_TOKEN"), url, params,
+        check_signature(self.settings.twilio_auth_token, url, params,
                         request.headers.get("X-Twilio-Signature"))
-        reply = handle_text(
-            self.database, params, self.geocoder, self.categories.for_session(self.database),
-            expiry=timedelta(minutes=float(self.config.get("SMS_CONVERSATION_MINUTES", 30))),
-            phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
-            duplicates=DuplicatePolicy.from_config(self.config))
+        if not params.get("From"):
+            raise Invalid("From is required")
+        reply = run(self.unit_of_work(), handlers.receive_text, ReceiveText(
+            params["From"], str(params.get("Body", "")), params.get("MediaUrl0")))
         return Response(twiml(reply), content_type="text/xml; charset=utf-8")
 
-    @http("POST", "/email/v1/mime")
+    @http("POST", "/email/v1/mime", doc=Doc(
+        "A raw RFC 5322 message from an MTA", tags=("webhooks",), body_types=("message/rfc822",),
+        answers={201: ("Filed", AcceptedSchema)}, errors=(400, 401), security="mail"))
     def receive_mime_email(self, request):
-        self._mail_webhook(request)
+        self._holder(request, self.settings.email_webhook_tokens)
         return self._file_email(from_mime(request.get_data()))
 
-    @http("POST", "/email/v1/sendgrid")
+    @http("POST", "/email/v1/sendgrid", doc=Doc(
+        "SendGrid Inbound Parse", tags=("webhooks",), body_types=("multipart/form-data",),
+        answers={201: ("Filed", AcceptedSchema)}, errors=(400, 401), security="mail"))
     def receive_sendgrid_email(self, request):
-        self._mail_webhook(request)
+        self._holder(request, self.settings.email_webhook_tokens)
         return self._file_email(from_sendgrid(request.form.to_dict(), request.files))
 
-    @http("POST", "/email/v1/mailgun")
+    @http("POST", "/email/v1/mailgun", doc=Doc(
+        "Mailgun route (signed)", tags=("webhooks",), body_types=("multipart/form-data",),
+        answers={201: ("Filed", AcceptedSchema)}, errors=(400, 403)))
     def receive_mailgun_email(self, request):
         message = from_mailgun(request.form.to_dict(), request.files,
-                               str(self.config.get("MAILGUN_SIGNING_KEY") or ""))
+                               self.settings.mailgun_signing_key)
         return self._file_email(message)
 
-    @http("GET", "/media/<string:media_id>")
-    def get_media(self, request, media_id):
-        row = stored_media(self.database, media_id)
-        return Response(row.data, content_type=row.content_type)
+    # Administration: the catalog is configuration.
+
+    @http("PUT", "/admin/v1/catalog", doc=Doc(
+        "Import the service catalog (all or nothing)", tags=("admin",), body=CatalogSchema,
+        answers={200: ("The version now in force", ImportAnswerSchema)},
+        errors=(400, 401), security="admin"))
+    def import_catalog(self, request):
+        admin = self._holder(request, self.settings.admin_api_tokens)
+        document = load(CatalogSchema(), json_object(request))
+        return json_response(run(self.unit_of_work(), handlers.import_catalog,
+                                 ImportCatalog(document, admin)))
+
+    @http("GET", "/admin/v1/catalog", doc=Doc(
+        "The catalog in force, as imported", tags=("admin",),
+        answers={200: ("The current version and its document", None)},
+        errors=(401, 404), security="admin"))
+    def export_catalog(self, request):
+        self._holder(request, self.settings.admin_api_tokens)
+        return json_response(queries.current_catalog(self.database))
+
+    # Events from routing and sla.
 
     @handle_event("request_assigned")
     def handle_request_assigned(self, event):
-        return apply_once(self.database, inbox, self.name, event, record_assignment)
+        return apply_once(self.unit_of_work(), event, handlers.handle_request_assigned)
 
     @handle_event("sla_started")
     def handle_sla_started(self, event):
-        return apply_once(self.database, inbox, self.name, event, record_due_date)
-
-    def _mail_webhook(self, request):
-        authenticated_name(request.headers.get("Authorization"),
-                           token_holders(self.config.get("EMAIL_WEBHOOK_TOKENS")))
+        return apply_once(self.unit_of_work(), event, handlers.handle_sla_started)
 
     def _file_email(self, message):
-        filed = receive_email(self.database, message, self.geocoder,
-                              self.categories.for_session(self.database),
-                              media_base=str(self.config.get("PUBLIC_BASE_URL") or ""),
-                              phone_region=self.config.get("DEFAULT_PHONE_REGION", "US"),
-                              duplicates=DuplicatePolicy.from_config(self.config))
-        return json_response(filed, status=201)
+        return json_response(run(self.unit_of_work(), handlers.receive_email, message),
+                             status=201)
 
-    def _staff_member(self, request):
-        return authenticated_name(request.headers.get("Authorization"),
-                                  token_holders(self.config.get("STAFF_API_TOKENS")))
+    @staticmethod
+    def _holder(request, holders):
+        return authenticated_name(request.headers.get("Authorization"), holders)
 
     def _check_jurisdiction(self, params):
-        require_jurisdiction(params.get("jurisdiction_id"), self.config.get("JURISDICTION_ID", "city"))
+        require_jurisdiction(params.get("jurisdiction_id"), self.settings.jurisdiction_id)

@@ -1,9 +1,11 @@
 from sqlalchemy import Column, DateTime, ForeignKey, MetaData, String, Table
 
+from loop311_shared.reference_data import configuration_versions_table
 from loop311_shared.tables import messaging_tables
 
 metadata = MetaData()
 outbox, inbox = messaging_tables(metadata)
+configuration_versions = configuration_versions_table(metadata)
 
 departments = Table(
     "departments", metadata,

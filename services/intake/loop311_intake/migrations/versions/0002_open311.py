@@ -12,26 +12,8 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-SIZE = [{"key": "small", "name": "Smaller than a dinner plate"},
-        {"key": "medium", "name": "Up to a car tyre"},
-        {"key": "large", "name": "Larger than a car tyre"}]
-ATTRIBUTES = [
-    ("pothole", "size", "singlevaluelist", True, 1, "How big is the pothole?", SIZE),
-    ("pothole", "in_bike_lane", "singlevaluelist", False, 2, "Is it in a bike lane?",
-     [{"key": "yes", "name": "Yes"}, {"key": "no", "name": "No"}]),
-    ("needle_pickup", "needle_count", "number", False, 1, "About how many needles?", None),
-    ("missed_trash", "collection_type", "multivaluelist", True, 1, "What was missed?",
-     [{"key": "trash", "name": "Trash"}, {"key": "recycling", "name": "Recycling"},
-      {"key": "yard_waste", "name": "Yard waste"}]),
-    ("abandoned_vehicle", "last_seen_moving", "datetime", False, 1,
-     "When did the vehicle last move?", None),
-    ("abandoned_vehicle", "plate", "string", False, 2, "License plate, if visible", None),
-    ("housing", "details", "text", False, 1, "Describe the conditions", None),
-]
-
-
 def upgrade() -> None:
-    attributes = op.create_table(
+    op.create_table(
         "service_attributes",
         sa.Column("service_code", sa.String(64), primary_key=True),
         sa.Column("code", sa.String(64), primary_key=True),
@@ -60,12 +42,6 @@ def upgrade() -> None:
         sa.Column("summary", sa.Text, nullable=False),
         sa.Column("datetime", sa.DateTime(timezone=True), nullable=False),
     )
-    op.bulk_insert(attributes, [
-        {"service_code": service, "code": code, "datatype": datatype, "required": required,
-         "variable": True, "order": order, "description": description,
-         "datatype_description": None, "values": values}
-        for service, code, datatype, required, order, description, values in ATTRIBUTES
-    ])
 
 
 def downgrade() -> None:

@@ -11,18 +11,10 @@ down_revision = "0004"
 branch_labels = None
 depends_on = None
 
-# Code enforcement complaints need a reachable complainant (Florida requires it by law).
-CONTACT_REQUIRED = ("housing",)
-
-
 def upgrade() -> None:
     with op.batch_alter_table("service_catalog") as table:
         table.add_column(sa.Column("contact_required", sa.Boolean, nullable=False,
                                    server_default=sa.false()))
-    catalog = sa.table("service_catalog", sa.column("service_code"),
-                       sa.column("contact_required", sa.Boolean))
-    op.execute(catalog.update().where(catalog.c.service_code.in_(CONTACT_REQUIRED))
-               .values(contact_required=True))
     op.create_table(
         "followers",
         sa.Column("request_id", sa.BigInteger, sa.ForeignKey("service_requests.id"),

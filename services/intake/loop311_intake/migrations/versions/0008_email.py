@@ -1,4 +1,4 @@
-"""Inbound email: a general category for reports that name none, and stored media.
+"""Inbound email: stored media (the `general` category is in the catalog configuration).
 
 Revision ID: 0008
 """
@@ -14,13 +14,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    catalog = sa.table("service_catalog", sa.column("service_code"), sa.column("service_name"),
-                       sa.column("description"), sa.column("group"),
-                       sa.column("contact_required", sa.Boolean))
-    op.bulk_insert(catalog, [{
-        "service_code": "general", "service_name": "General Request",
-        "description": "Anything else; 311 staff will route it", "group": "Other",
-        "contact_required": False}])
     op.create_table(
         "media",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
@@ -34,4 +27,3 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("media")
-    op.execute("DELETE FROM service_catalog WHERE service_code = 'general'")

@@ -1,0 +1,119 @@
+"""SubmitRequest: store a new report and its events, or join it to the open request it
+repeats. Every channel ends here; the channel comes from the command, never the body."""
+from sqlalchemy.exc import IntegrityError
+
+from loop311_shared.clock import utcnow
+from loop311_shared.errors import Invalid
+from loop311_shared.unit_of_work import run
+
+from ..commands import SubmitRequest
+from ..domain.attributes import checked_attributes
+from ..domain.contacts import normalised_email, normalised_phone
+from ..domain.duplicates import neighbourhood_keys
+from ..unit_of_work import IntakeUnitOfWork
+
+CONTACT_FIELDS = ("email", "phone", "first_name", "last_name")
+
+
+def submit_request(uow: IntakeUnitOfWork, command: SubmitRequest) -> tuple[dict, bool]:
+    """Return the answer (public id, token, maybe a notice) and whether it is a replay of
+    the answer an earlier submission with the same Idempotency-Key got."""
+    if command.idempotency is not None:
+        earlier = uow.idempotency.earlier_answer(command.idempotency)
+        if earlier is not None:
+            return earlier, True
+    answer = _accept(uow, command)
+    if command.idempotency is not None:
+        uow.idempotency.remember(command.idempotency, answer)
+    return answer, False
+
+
+def submit_once(unit_of_work, command: SubmitRequest) -> tuple[dict, bool]:
+    """Run SubmitRequest in its own unit of work. When a concurrent retry with the same
+    Idempotency-Key committed first (our commit fails on the key), answer as it did."""
+    try:
+        return run(unit_of_work(), submit_request, command)
+    except IntegrityError:
+        if command.idempotency is None:
+            raise
+        earlier = run(unit_of_work(), lambda uow, key: uow.idempotency.earlier_answer(key),
+                      command.idempotency)
+        if earlier is None:
+            raise
+        return earlier, True
+
+
+def _accept(uow: IntakeUnitOfWork, command: SubmitRequest) -> dict:
+    data = command.fields
+    service = uow.catalog.service(data["service_code"])
+    if service is None:
+        raise Invalid(f"service_code {data['service_code']!r} is not a service we offer")
+    attributes = checked_attributes(uow.catalog.attribute_definitions(service.service_code),
+                                    service.service_code, command.attributes,
+                                    require=command.require_attributes)
+    contact = normalised_contact(data, uow.rules.phone_region)
+    if service.contact_required and not (contact.get("email") or contact.get("phone")):
+        raise Invalid(f"{service.service_name} reports cannot be anonymous: give an email "
+                      "or a phone number so the inspector can reach you")
+    now = utcnow()
+    contact_ref = uow.requests.add_contact(contact, command.callback) if contact else None
+    policy = uow.rules.duplicates
+    lat, long = data.get("lat"), data.get("long")
+    uow.requests.lock_neighbourhood(neighbourhood_keys(service.service_code, lat, long, policy))
+    original = uow.requests.open_duplicate(service.service_code, lat, long,
+                                           now - policy.window, policy.radius_m)
+    if original is None:
+        answer = _open(uow, service, command, attributes, contact_ref, now)
+    else:
+        answer = _follow(uow, original, command.channel, contact_ref, now)
+    for image in command.images:
+        uow.requests.add_image(int(answer["service_request_id"]), image.filename,
+                               image.content_type, image.data, uow.rules.media_base)
+    if contact_ref:
+        uow.publish("resident_contact_recorded", answer["service_request_id"],
+                    {"contact_ref": contact_ref, "request_id": answer["service_request_id"],
+                     **contact})
+    return answer
+
+
+def normalised_contact(data: dict, phone_region: str) -> dict:
+    contact = {name: data[name] for name in CONTACT_FIELDS if data.get(name)}
+    if "email" in contact:
+        contact["email"] = normalised_email(contact["email"])
+    if "phone" in contact:
+        contact["phone"] = normalised_phone(contact["phone"], phone_region)
+    return contact
+
+
+def _open(uow, service, command, attributes, contact_ref, now) -> dict:
+    data = command.fields
+    row_id, token = uow.requests.add(
+        now, service_code=service.service_code, description=data["description"],
+        lat=data.get("lat"), long=data.get("long"), address=data.get("address_string"),
+        address_id=data.get("address_id"), media_url=data.get("media_url"),
+        attributes=attributes, channel=command.channel, contact_ref=contact_ref,
+        priority=command.priority)
+    request_id = str(row_id)
+    uow.publish("request_created", request_id, {
+        "request_id": request_id,
+        "service_code": service.service_code,
+        "service_name": service.service_name,
+        "description": data["description"],
+        "lat": data.get("lat"),
+        "long": data.get("long"),
+        "address": data.get("address_string"),
+        "channel": command.channel,
+        "contact_ref": contact_ref,
+        "requested_at": now,
+    })
+    return {"service_request_id": request_id, "token": token}
+
+
+def _follow(uow, request_id, channel, contact_ref, now) -> dict:
+    uow.requests.add_follower(request_id, contact_ref, now)
+    uow.publish("request_followed", str(request_id), {
+        "request_id": str(request_id), "channel": channel,
+        "follower_contact_ref": contact_ref, "followed_at": now})
+    return {"service_request_id": str(request_id), "token": uow.requests.token_of(request_id),
+            "service_notice": f"This was already reported as request {request_id}; "
+                              "you will hear about it as it progresses."}

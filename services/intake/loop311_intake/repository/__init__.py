@@ -1,0 +1,8 @@
+"""Intake's repositories: each table has exactly one writer here."""
+from .catalog import CatalogRepository
+from .conversations import ConversationRepository
+from .idempotency import IdempotencyRepository
+from .requests import RequestRepository
+
+__all__ = ["CatalogRepository", "ConversationRepository", "IdempotencyRepository",
+           "RequestRepository"]

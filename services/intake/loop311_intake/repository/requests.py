@@ -1,0 +1,108 @@
+"""The one writer of the request aggregate: requests, their notes, followers, media and
+the reporters' contact details."""
+import uuid
+from datetime import datetime
+
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from loop311_shared.db import lock_for_transaction
+
+from ..domain.duplicates import bounding_box, distance_m
+from ..models import contacts, followers, media, request_notes, service_requests
+
+
+class RequestRepository:
+    def __init__(self, session: Session):
+        self.session = session
+
+    def add_contact(self, contact: dict, callback: str | None) -> str:
+        contact_ref = str(uuid.uuid4())
+        self.session.execute(insert(contacts).values(contact_ref=contact_ref, callback=callback,
+                                                     **contact))
+        return contact_ref
+
+    def add(self, now: datetime, **values) -> tuple[int, str]:
+        """Store a new open request and its first note; return its id and token."""
+        token = str(uuid.uuid4())
+        row_id = self.session.execute(insert(service_requests).values(
+            status="open", requested_at=now, updated_at=now, token=token, **values,
+        )).inserted_primary_key[0]
+        self.add_note(row_id, "opened", "Request received", now)
+        return row_id, token
+
+    def add_follower(self, request_id: int, contact_ref: str | None, now: datetime) -> None:
+        if contact_ref:
+            self.session.execute(insert(followers).values(
+                request_id=request_id, contact_ref=contact_ref, followed_at=now))
+        self.add_note(request_id, "reported_again", "Reported again by another resident", now)
+        self.touch(request_id, now)
+
+    def add_note(self, request_id: int, type_: str, summary: str, now: datetime,
+                 visibility: str = "public", author: str | None = None) -> int:
+        return self.session.execute(insert(request_notes).values(
+            request_id=request_id, type=type_, summary=summary, datetime=now,
+            visibility=visibility, author=author)).inserted_primary_key[0]
+
+    def add_image(self, request_id: int, filename: str, content_type: str, data: bytes,
+                  media_base: str) -> None:
+        media_id = self.session.execute(insert(media).values(
+            request_id=request_id, filename=filename[:255], content_type=content_type,
+            data=data)).inserted_primary_key[0]
+        self.session.execute(update(service_requests)
+                             .where(service_requests.c.id == request_id,
+                                    service_requests.c.media_url.is_(None))
+                             .values(media_url=f"{media_base.rstrip('/')}/media/{media_id}"))
+
+    def token_of(self, request_id: int) -> str:
+        return self.session.execute(select(service_requests.c.token)
+                                    .where(service_requests.c.id == request_id)).scalar_one()
+
+    def exists(self, request_id: int) -> bool:
+        return self.session.execute(select(service_requests.c.id)
+                                    .where(service_requests.c.id == request_id)).first() is not None
+
+    def locked(self, request_id: int):
+        """The request's id, status and category, locked until the work commits; or None."""
+        return self.session.execute(select(service_requests.c.id, service_requests.c.status,
+                                           service_requests.c.service_code)
+                                    .where(service_requests.c.id == request_id)
+                                    .with_for_update()).first()
+
+    def set_status(self, request_id: int, status: str, resolution, note, now: datetime) -> None:
+        self.session.execute(update(service_requests).where(service_requests.c.id == request_id)
+                             .values(status=status, resolution=resolution, status_notes=note,
+                                     updated_at=now))
+
+    def touch(self, request_id: int, now: datetime, **values) -> None:
+        self.session.execute(update(service_requests).where(service_requests.c.id == request_id)
+                             .values(updated_at=now, **values))
+
+    def lock_neighbourhood(self, keys: list[str]) -> None:
+        # Nearby reports of one category take turns, so two reports of one pothole cannot
+        # both be first.
+        for key in keys:
+            lock_for_transaction(self.session, key)
+
+    def open_near(self, lat: float, long: float, radius_m: float, *conditions):
+        """Open requests within `radius_m`, nearest first, as (distance, row) pairs."""
+        south, north, west, east = bounding_box(lat, long, radius_m)
+        candidates = self.session.execute(
+            select(service_requests.c.id, service_requests.c.service_code,
+                   service_requests.c.requested_at, service_requests.c.lat,
+                   service_requests.c.long)
+            .where(service_requests.c.status != "closed",
+                   service_requests.c.lat.between(south, north),
+                   service_requests.c.long.between(west, east), *conditions)
+        ).all()
+        nearby = [(distance_m(lat, long, row.lat, row.long), row) for row in candidates]
+        return sorted(((d, row) for d, row in nearby if d <= radius_m), key=lambda pair: pair[0])
+
+    def open_duplicate(self, service_code: str, lat, long, since: datetime, radius_m: float):
+        """The nearest open request of the same category within the radius since `since`."""
+        if lat is None or long is None or radius_m <= 0:
+            return None
+        nearby = self.open_near(lat, long, radius_m,
+                                service_requests.c.service_code == service_code,
+                                service_requests.c.requested_at >= since)
+        return nearby[0][1].id if nearby else None

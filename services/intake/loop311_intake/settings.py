@@ -1,0 +1,43 @@
+"""Every environment variable intake reads, parsed once at start (see loop311_shared.settings)."""
+from typing import ClassVar
+
+from pydantic import Field
+
+from loop311_shared.settings import CommaList, ServiceSettings, TokenHolders
+
+
+class IntakeSettings(ServiceSettings):
+    renamed: ClassVar[dict[str, str]] = {"CATEGORY_CONFIDENCE": "CATEGORY_MIN_CONFIDENCE"}
+
+    jurisdiction_id: str = Field("city", description="The Open311 jurisdiction_id served here")
+    open311_api_keys: CommaList = Field(
+        (), description="api_key values Open311 clients may POST with, comma-separated; "
+                        "empty: nobody may POST")
+    public_base_url: str = Field("", description="The public address of this API (discovery, "
+                                                 "media links, Twilio signature checks)")
+    open311_contact: str = Field("311 operations", description="Discovery's `contact`")
+    open311_key_service: str = Field("Ask 311 operations for an api_key",
+                                     description="Discovery's `key_service`")
+    default_phone_region: str = Field("US", min_length=2, max_length=2,
+                                      description="Region for phone numbers given without +")
+    duplicate_radius_meters: float = Field(
+        50, ge=0, description="A report of the same category this close to an open request…")
+    duplicate_window_hours: float = Field(72, ge=0, description="…and this recent joins it")
+    geocoder: str = Field("gazetteer", pattern="^(gazetteer|nominatim)$",
+                          description="gazetteer (offline file) or nominatim (HTTP)")
+    gazetteer_path: str = Field("", description="Gazetteer CSV; empty: the packaged one")
+    nominatim_url: str = Field("", description="Base URL of a Nominatim-compatible service")
+    nominatim_user_agent: str = Field("Loop311 intake", description="User-Agent sent to it")
+    nominatim_country_codes: str = Field("", description="Limit Nominatim to these countries")
+    twilio_auth_token: str = Field("", description="Twilio's auth token; empty: inbound "
+                                                   "texts are refused")
+    sms_conversation_minutes: float = Field(30, ge=0, description="How long a texter's "
+                                            "half-finished report waits for the next reply")
+    email_webhook_tokens: TokenHolders = Field(
+        default_factory=dict, description="Tokens of the raw-MIME and SendGrid mail webhooks, "
+                                          "`name:token` pairs (SendGrid: basic auth in the URL)")
+    mailgun_signing_key: str = Field("", description="Mailgun's webhook signing key")
+    category_min_confidence: float = Field(
+        0.2, ge=0, le=1, description="Below this similarity a guessed category is not "
+                                     "trusted and the report goes to triage (was "
+                                     "CATEGORY_CONFIDENCE)")

@@ -1,0 +1,56 @@
+"""Intake's unit of work: one transaction, its repositories, and the collaborators its
+handlers use (rules from settings, the geocoder, the category guesser), so every handler
+has the same signature: `handler(uow, command)`."""
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from loop311_shared.unit_of_work import UnitOfWork
+
+from .domain.duplicates import DuplicatePolicy
+from .models import inbox, outbox
+from .repository import (
+    CatalogRepository,
+    ConversationRepository,
+    IdempotencyRepository,
+    RequestRepository,
+)
+
+
+@dataclass(frozen=True)
+class IntakeRules:
+    """The settings that shape how requests are accepted, parsed once at start."""
+
+    phone_region: str = "US"
+    duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
+    conversation_expiry: timedelta = timedelta(minutes=30)
+    media_base: str = ""
+
+    @classmethod
+    def from_settings(cls, settings) -> "IntakeRules":
+        return cls(phone_region=settings.default_phone_region,
+                   duplicates=DuplicatePolicy(settings.duplicate_radius_meters,
+                                              timedelta(hours=settings.duplicate_window_hours)),
+                   conversation_expiry=timedelta(minutes=settings.sms_conversation_minutes),
+                   media_base=settings.public_base_url)
+
+
+class IntakeUnitOfWork(UnitOfWork):
+    outbox = outbox
+    inbox = inbox
+
+    def __init__(self, session: Session, consumer: str = "intake", rules: IntakeRules | None = None,
+                 geocoder=None, categories=None):
+        super().__init__(session, consumer)
+        self.requests = RequestRepository(session)
+        self.catalog = CatalogRepository(session)
+        self.conversations = ConversationRepository(session)
+        self.idempotency = IdempotencyRepository(session)
+        self.rules = rules or IntakeRules()
+        self.geocoder = geocoder
+        self.categories = categories
+
+    def guesser(self):
+        """The category guesser for the catalog in force."""
+        return self.categories.for_catalog(self.catalog)

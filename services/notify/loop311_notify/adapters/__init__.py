@@ -1,0 +1,1 @@
+"""notify's outside world: the SMTP server."""

@@ -1,0 +1,104 @@
+"""Send pending ledger emails over SMTP; retry failures with backoff, then give up."""
+import logging
+import smtplib
+from datetime import timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from sqlalchemy.orm import Session
+
+from loop311_shared.background import BackgroundDrain
+from loop311_shared.clock import utcnow
+from loop311_shared.settings import settings_of
+
+from ..repository import LedgerRepository
+from ..settings import NotifySettings
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+
+
+def compose(settings: NotifySettings, row) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = settings.mail_from
+    message["To"] = row.recipient
+    message["Subject"] = row.subject
+    message["Message-ID"] = make_msgid(domain="loop311.local")
+    message["X-Loop311-Request-Id"] = row.request_id
+    if settings.mail_reply_domain:
+        # Replies to request+<id>@this domain reach intake's email channel as comments.
+        message["Reply-To"] = f"request+{row.request_id}@{settings.mail_reply_domain}"
+    message.set_content(row.body)
+    return message
+
+
+class SmtpConnection:
+    """One SMTP session for a batch of messages, reopened after any failure."""
+
+    def __init__(self, settings: NotifySettings):
+        self.settings = settings
+        self.smtp = None
+
+    def send(self, message: EmailMessage) -> None:
+        try:
+            if self.smtp is None:
+                self.smtp = self._open()
+            self.smtp.send_message(message)
+        except Exception:
+            self.close()
+            raise
+
+    def _open(self) -> smtplib.SMTP:
+        smtp = smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10)
+        if self.settings.smtp_starttls:
+            smtp.starttls()
+        if self.settings.smtp_username:
+            smtp.login(self.settings.smtp_username, self.settings.smtp_password or None)
+        return smtp
+
+    def close(self) -> None:
+        if self.smtp is not None:
+            try:
+                self.smtp.quit()
+            except (OSError, smtplib.SMTPException):
+                pass
+            self.smtp = None
+
+
+def send_pending(session: Session, settings: NotifySettings, batch_size: int = 50) -> int:
+    """Send a batch of due emails. The batch commits as one, so a crash mid-batch sends
+    its already-sent messages again (at least once), never loses one."""
+    ledger = LedgerRepository(session)
+    now = utcnow()
+    rows = ledger.claim_due_emails(now, batch_size)
+    connection = SmtpConnection(settings)
+    try:
+        for row in rows:
+            try:
+                connection.send(compose(settings, row))
+            except (OSError, smtplib.SMTPException) as exc:
+                attempts = row.attempts + 1
+                log.warning("email %s failed (attempt %d): %r", row.id, attempts, exc)
+                ledger.mark_attempt_failed(row.id, attempts, repr(exc),
+                                           given_up=attempts >= MAX_ATTEMPTS,
+                                           next_attempt_at=now + timedelta(seconds=2 ** attempts * 5))
+                continue
+            ledger.mark_sent(row.id, row.attempts + 1, utcnow())
+    finally:
+        connection.close()
+    session.commit()
+    return len(rows)
+
+
+class Mailer(BackgroundDrain):
+    """Delivers the ledger's pending emails in the background (see BackgroundDrain)."""
+
+    poll_setting = "mail_poll_seconds"
+
+    def setup(self):
+        super().setup()
+        self.settings = settings_of(self.container, NotifySettings)
+
+    def drain_once(self, session) -> int:
+        return send_pending(session, self.settings)

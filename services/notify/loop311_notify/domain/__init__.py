@@ -1,0 +1,1 @@
+"""notify's rules, without I/O."""

@@ -1,0 +1,53 @@
+"""notify's handlers, one per consumed event. They never commit (the unit of work does,
+once) and know nothing of HTTP or SMTP: they queue messages in the ledger, which the
+mailer (adapters/smtp.py) delivers."""
+from loop311_contracts.envelope import Event
+from loop311_shared.clock import utcnow
+
+from .domain.confirmations import confirmation_email, confirmation_key
+from .domain.opt_outs import supersedes
+from .unit_of_work import NotifyUnitOfWork
+
+
+def handle_request_created(uow: NotifyUnitOfWork, event: Event) -> None:
+    """Remember the request, and confirm it to the reporters notify already knows.
+
+    The request and its contact arrive on two queues, maybe at once: without the lock,
+    each transaction would miss the other's uncommitted row and neither would queue mail.
+    """
+    request = event.data
+    uow.ledger.lock_request(request["request_id"])
+    uow.ledger.add_request(request["request_id"], request["service_name"], request["contact_ref"])
+    queue_confirmations(uow, request["request_id"])
+
+
+def handle_resident_contact_recorded(uow: NotifyUnitOfWork, event: Event) -> None:
+    """Remember a reporter's contact, and confirm the request if notify knows it already.
+    Residents whose report joined an open request (followers) are confirmed too."""
+    contact = event.data
+    uow.ledger.lock_request(contact["request_id"])
+    uow.ledger.add_recipient(contact["contact_ref"], contact["request_id"], contact["email"],
+                             contact["phone"], contact["first_name"])
+    queue_confirmations(uow, contact["request_id"])
+
+
+def handle_resident_opted_out(uow: NotifyUnitOfWork, event: Event) -> None:
+    """Keep the phone's latest STOP or START, even when they arrive out of order."""
+    change = event.data
+    recorded_at = uow.opt_outs.changed_at(change["phone"], for_update=True)
+    if not supersedes(change["changed_at"], recorded_at):
+        return  # a later STOP or START is already recorded
+    uow.opt_outs.record(change["phone"], change["opted_out"], change["changed_at"])
+
+
+def queue_confirmations(uow: NotifyUnitOfWork, request_id: str) -> None:
+    """Queue one confirmation email per reporter of the request who has not had one, once
+    notify knows both the request and the reporter's address."""
+    for reporter in uow.ledger.reporters_with_email(request_id):
+        key = confirmation_key(request_id, reporter.contact_ref)
+        if uow.ledger.has_delivery(key):
+            continue
+        email = confirmation_email(request_id, reporter.service_name, reporter.first_name,
+                                   first_reporter=reporter.contact_ref == reporter.first_reporter)
+        uow.ledger.queue_delivery(key, request_id, "email", reporter.email, email.subject,
+                                  email.body, utcnow())

@@ -1,0 +1,97 @@
+"""The one writer of notify's tables: what it knows of requests and their reporters, the
+delivery ledger, and residents' opt-outs."""
+from datetime import datetime
+
+from sqlalchemy import delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from loop311_shared.db import lock_for_transaction
+
+from .models import deliveries, known_requests, opt_outs, recipients
+
+
+class LedgerRepository:
+    """Requests, reporters and the delivery ledger (one row per message)."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def lock_request(self, request_id: str) -> None:
+        """Serialise the transactions that may queue this request's confirmations."""
+        lock_for_transaction(self.session, f"confirmation:{request_id}")
+
+    def add_request(self, request_id: str, service_name: str, contact_ref: str | None) -> None:
+        self.session.execute(insert(known_requests).values(
+            request_id=request_id, service_name=service_name, contact_ref=contact_ref))
+
+    def add_recipient(self, contact_ref: str, request_id: str, email: str | None, phone: str | None,
+                      first_name: str | None) -> None:
+        self.session.execute(insert(recipients).values(
+            contact_ref=contact_ref, email=email, phone=phone, first_name=first_name,
+            request_id=request_id))
+
+    def reporters_with_email(self, request_id: str):
+        """(service_name, first_reporter, contact_ref, email, first_name) of each reporter of a
+        known request who gave an email address."""
+        return self.session.execute(
+            select(known_requests.c.service_name,
+                   known_requests.c.contact_ref.label("first_reporter"),
+                   recipients.c.contact_ref, recipients.c.email, recipients.c.first_name)
+            .join(recipients, recipients.c.request_id == known_requests.c.request_id)
+            .where(known_requests.c.request_id == request_id, recipients.c.email.is_not(None))
+        ).all()
+
+    def has_delivery(self, dedupe_key: str) -> bool:
+        return self.session.execute(select(deliveries.c.id)
+                                    .where(deliveries.c.dedupe_key == dedupe_key)).first() is not None
+
+    def queue_delivery(self, dedupe_key: str, request_id: str, channel: str, recipient: str,
+                       subject: str, body: str, now: datetime) -> None:
+        self.session.execute(insert(deliveries).values(
+            dedupe_key=dedupe_key, request_id=request_id, channel=channel, recipient=recipient,
+            subject=subject, body=body, status="pending", attempts=0, created_at=now,
+            next_attempt_at=now))
+
+    def claim_due_emails(self, now: datetime, batch_size: int):
+        """Pending emails due by `now`, oldest first, locked against other replicas."""
+        return self.session.execute(
+            select(deliveries)
+            .where(deliveries.c.status == "pending", deliveries.c.channel == "email",
+                   deliveries.c.next_attempt_at <= now)
+            .order_by(deliveries.c.id).limit(batch_size)
+            .with_for_update(skip_locked=True)
+        ).all()
+
+    def mark_sent(self, delivery_id: int, attempts: int, sent_at: datetime) -> None:
+        self.session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
+            attempts=attempts, status="sent", sent_at=sent_at))
+
+    def mark_attempt_failed(self, delivery_id: int, attempts: int, error: str, given_up: bool,
+                            next_attempt_at: datetime) -> None:
+        self.session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
+            attempts=attempts, last_error=error[:2000],
+            status="failed" if given_up else "pending", next_attempt_at=next_attempt_at))
+
+
+class OptOutRepository:
+    """Each phone's latest STOP or START."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def changed_at(self, phone: str, for_update: bool = False) -> datetime | None:
+        query = select(opt_outs.c.changed_at).where(opt_outs.c.phone == phone)
+        if for_update:
+            query = query.with_for_update()
+        return self.session.execute(query).scalar_one_or_none()
+
+    def may_text(self, phone: str) -> bool:
+        """Whether a text message may be sent to `phone` (to be checked before every SMS)."""
+        opted_out = self.session.execute(select(opt_outs.c.opted_out)
+                                         .where(opt_outs.c.phone == phone)).scalar_one_or_none()
+        return not opted_out
+
+    def record(self, phone: str, opted_out: bool, changed_at: datetime) -> None:
+        self.session.execute(delete(opt_outs).where(opt_outs.c.phone == phone))
+        self.session.execute(insert(opt_outs).values(phone=phone, opted_out=opted_out,
+                                                     changed_at=changed_at))

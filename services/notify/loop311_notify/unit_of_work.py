@@ -1,0 +1,17 @@
+"""notify's unit of work: one transaction, with the ledger and opt-out repositories."""
+from sqlalchemy.orm import Session
+
+from loop311_shared.unit_of_work import UnitOfWork
+
+from .models import inbox, outbox
+from .repository import LedgerRepository, OptOutRepository
+
+
+class NotifyUnitOfWork(UnitOfWork):
+    outbox = outbox
+    inbox = inbox
+
+    def __init__(self, session: Session, consumer: str | None = None):
+        super().__init__(session, consumer)
+        self.ledger = LedgerRepository(session)
+        self.opt_outs = OptOutRepository(session)

@@ -1,0 +1,1 @@
+"""sla's rules, without I/O."""

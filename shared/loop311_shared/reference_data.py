@@ -1,0 +1,47 @@
+"""Reference data a city edits (catalog, routing directory, SLA policies) arrives as a
+versioned configuration document through an admin import, never through a migration.
+
+Every import is kept: its version number, who imported it, when, and the document
+itself, so an export shows exactly what is in force and what came before.
+"""
+import hashlib
+import json
+
+from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy.orm import Session
+
+from .clock import utcnow
+
+
+def configuration_versions_table(metadata: MetaData) -> Table:
+    return Table(
+        "configuration_versions", metadata,
+        Column("kind", String(32), primary_key=True),
+        Column("version", Integer, primary_key=True),
+        Column("sha256", String(64), nullable=False),
+        Column("imported_by", String(100), nullable=False),
+        Column("imported_at", DateTime(timezone=True), nullable=False),
+        Column("document", JSON, nullable=False),
+    )
+
+
+def record_import(session: Session, table: Table, kind: str, document: dict, author: str) -> dict:
+    """Keep the imported document as the next version of `kind`; return its summary."""
+    current = session.execute(select(func.max(table.c.version))
+                              .where(table.c.kind == kind)).scalar_one()
+    canonical = json.dumps(document, sort_keys=True, default=str)
+    version = {"kind": kind, "version": (current or 0) + 1,
+               "sha256": hashlib.sha256(canonical.encode()).hexdigest(),
+               "imported_by": author, "imported_at": utcnow()}
+    session.execute(insert(table).values(document=json.loads(canonical), **version))
+    return {**version, "imported_at": version["imported_at"].isoformat()}
+
+
+def current_import(session: Session, table: Table, kind: str) -> dict | None:
+    row = session.execute(select(table).where(table.c.kind == kind)
+                          .order_by(table.c.version.desc()).limit(1)).first()
+    if row is None:
+        return None
+    return {"kind": kind, "version": row.version, "sha256": row.sha256,
+            "imported_by": row.imported_by, "imported_at": row.imported_at.isoformat(),
+            "document": row.document}
