@@ -38,7 +38,7 @@ def routes(service_class) -> list[tuple[str, str, str, JsonHttp]]:
 def openapi_document(service_class, title: str, description: str = "") -> dict:
     spec = APISpec(title=title, version="1", openapi_version="3.1.0",
                    info={"description": description}, plugins=[MarshmallowPlugin()])
-    spec.components.schema("Errors", schema=ErrorSchema(many=True))
+    spec.components.schema("Error", schema=ErrorSchema)
     used_security = set()
     paths: dict[str, dict] = {}
     for method, url, name, entrypoint in routes(service_class):
@@ -59,11 +59,10 @@ def openapi_document(service_class, title: str, description: str = "") -> dict:
             content = {content_type: ({"schema": schema} if schema is not None else {})
                        for content_type in doc.answer_types}
             responses[str(status)] = {"description": text, "content": content}
-        # Every route may be refused with the Open311 error list: these, and a body too big.
-        for status in sorted(set(doc.errors) | {413} if method in ("POST", "PUT")
-                             else set(doc.errors)):
+        for status in sorted(_error_statuses(method, parameters, doc)):
             responses[str(status)] = {"description": "Open311 error list", "content": {
-                content_type: {"schema": {"$ref": "#/components/schemas/Errors"}}
+                content_type: {"schema": {"type": "array",
+                                          "items": {"$ref": "#/components/schemas/Error"}}}
                 for content_type in _error_types(doc)}}
         operation["responses"] = responses
         if doc.security:
@@ -79,9 +78,20 @@ def openapi_document(service_class, title: str, description: str = "") -> dict:
     return spec.to_dict()
 
 
+def _error_statuses(method: str, parameters: list, doc) -> set[int]:
+    statuses = set(doc.errors)
+    if parameters:
+        statuses.add(404)  # a path value the route does not take names no resource
+    if method in ("POST", "PUT"):
+        statuses.add(413)  # any body may be too large
+    return statuses
+
+
 def _error_types(doc) -> tuple[str, ...]:
-    # Open311 answers errors in the URL's format; everything else in JSON.
-    return doc.answer_types if "text/xml" in doc.answer_types else ("application/json",)
+    # Open311 routes answer errors in the URL's format (.json or .xml); the rest in JSON.
+    if {"application/json", "text/xml"} <= set(doc.answer_types):
+        return ("application/json", "text/xml")
+    return ("application/json",)
 
 
 def _path(url: str) -> tuple[str, list[dict]]:

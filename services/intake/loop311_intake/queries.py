@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from loop311_shared.errors import Invalid, NotFound
 from loop311_shared.reference_data import current_import
 
+from .domain.ids import is_id
 from .models import (
     configuration_versions,
     media,
@@ -54,7 +55,7 @@ def service_definition(session: Session, service_code: str) -> dict:
 
 def media_item(session: Session, media_id: str):
     row = session.execute(select(media.c.content_type, media.c.data).where(
-        media.c.id == int(media_id) if media_id.isdigit() and len(media_id) <= 18 else False)).first()
+        media.c.id == int(media_id) if is_id(media_id) else False)).first()
     if row is None:
         raise NotFound(f"no media with id {media_id!r}")
     return row
@@ -116,10 +117,10 @@ def find_requests(session: Session, params: dict, now: datetime | None = None) -
             conditions.append(service_requests.c.updated_at > updated_after)
         if params.get("bbox"):
             conditions.append(_bbox(params["bbox"]))
+    with_notes = wants_notes(params)
     page = _integer(params, "page", 1, 1, 1_000_000)
     size = _integer(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     rows = _select(session, and_(*conditions), offset=(page - 1) * size, limit=size)
-    with_notes = str(params.get("extensions", "")).lower() == "true"
     return [_view(session, row, with_notes) for row in rows]
 
 
@@ -163,6 +164,14 @@ def _view(session, row, with_notes) -> dict:
     return view
 
 
+def wants_notes(params) -> bool:
+    """The `extensions=true` flag: the public notes with each request."""
+    flag = str(params.get("extensions", "false")).lower()
+    if flag not in ("true", "false"):
+        raise Invalid("extensions must be true or false")
+    return flag == "true"
+
+
 def _bbox(text):
     try:
         west, south, east, north = (float(part) for part in text.split(","))
@@ -180,7 +189,7 @@ def _list(params, name):
 
 def _datetime(params, name):
     text = params.get(name)
-    if not text:
+    if text is None:
         return None
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -196,13 +205,13 @@ def _integer(params, name, default, low, high):
     text = params.get(name)
     if text in (None, ""):
         return default
-    if not str(text).isdigit() or not low <= int(text) <= high:
+    if not (str(text).isascii() and str(text).isdigit()) or not low <= int(text) <= high:
         raise Invalid(f"{name} must be a whole number from {low} to {high}")
     return int(text)
 
 
 def _numeric_id(request_id: str, error=NotFound) -> int:
-    if not request_id.isdigit() or len(request_id) > 18:
+    if not is_id(request_id):
         raise error(f"no service request with id {request_id!r}")
     return int(request_id)
 

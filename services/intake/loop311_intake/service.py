@@ -132,11 +132,11 @@ class IntakeService(OperationalEndpoints):
     @open311("GET", f"{OPEN311}/requests/<string:request_id>.{FORMAT}", doc=Doc(
         "One request", tags=("open311",), query=RequestQuerySchema,
         answers={200: ("The request", ServiceRequestSchema(many=True))},
-        answer_types=OPEN311_TYPES, errors=(404,)))
+        answer_types=OPEN311_TYPES, errors=(400, 404)))
     def get_request(self, request, request_id, fmt):
         self._check_jurisdiction(request.args)
-        with_notes = request.args.get("extensions", "").lower() == "true"
-        return render(fmt, [queries.public_view(self.database, request_id, with_notes)],
+        return render(fmt, [queries.public_view(self.database, request_id,
+                                                 queries.wants_notes(request.args))],
                       "service_requests")
 
     @open311("GET", f"{OPEN311}/tokens/<string:token>.{FORMAT}", doc=Doc(
@@ -206,7 +206,9 @@ class IntakeService(OperationalEndpoints):
         return Response(twiml(reply), content_type="text/xml; charset=utf-8")
 
     @http("POST", "/email/v1/mime", doc=Doc(
-        "A raw RFC 5322 message from an MTA", tags=("webhooks",), body_types=("message/rfc822",),
+        "A raw RFC 5322 message from an MTA (the bytes as they are, any content type)",
+        tags=("webhooks",), body_types=("application/octet-stream",),
+        body={"type": "string", "format": "binary"},
         answers={201: ("Filed", AcceptedSchema)}, errors=(400, 401), security="mail"))
     def receive_mime_email(self, request):
         self._holder(request, self.settings.email_webhook_tokens)

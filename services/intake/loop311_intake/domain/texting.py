@@ -19,7 +19,7 @@ def menu_text(services: list[tuple[str, str]]) -> str:
 
 def chosen_service(body: str, services: list[tuple[str, str]]) -> str | None:
     """The service code a texter picked: by menu number, code or name."""
-    if body.isdigit() and 1 <= int(body) <= len(services):
+    if body.isascii() and body.isdigit() and 1 <= int(body) <= len(services):
         return services[int(body) - 1][0]
     if body.lower() in dict(services):
         return body.lower()

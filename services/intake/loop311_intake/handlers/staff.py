@@ -5,6 +5,7 @@ from loop311_shared.clock import utcnow
 from loop311_shared.errors import Invalid, NotFound
 
 from ..commands import AddComment, ChangeStatus
+from ..domain.ids import is_id
 from ..errors import NotAllowedNow
 from ..unit_of_work import IntakeUnitOfWork
 
@@ -53,8 +54,7 @@ def add_comment(uow: IntakeUnitOfWork, command: AddComment) -> dict:
 
 
 def _locked_request(uow, request_id: str):
-    row = uow.requests.locked(int(request_id)) if request_id.isdigit() and len(request_id) <= 18 \
-        else None
+    row = uow.requests.locked(int(request_id)) if is_id(request_id) else None
     if row is None:
         raise NotFound(f"no service request with id {request_id!r}")
     return row
