@@ -1,0 +1,58 @@
+"""Every service has the same rooms, and its event subscriptions match its handlers."""
+import importlib
+import inspect
+from pathlib import Path
+
+import pytest
+
+from loop311_contracts.catalog import SUBSCRIPTIONS
+from loop311_shared.messaging import EventHandler
+from loop311_shared.settings import SettingsProvider
+
+SERVICES = {"intake": "IntakeService", "routing": "RoutingService", "sla": "SlaService",
+            "notify": "NotifyService"}
+ROOMS = ("service", "settings", "unit_of_work", "repository", "handlers", "models")
+
+
+def service_class(name):
+    return getattr(importlib.import_module(f"loop311_{name}.service"), SERVICES[name])
+
+
+def handled_events(cls) -> dict[str, str]:
+    """event type -> the entrypoint method consuming it."""
+    handled = {}
+    for attribute in dir(cls):
+        for entrypoint in getattr(getattr(cls, attribute), "nameko_entrypoints", ()) or ():
+            if isinstance(entrypoint, EventHandler):
+                assert entrypoint.event_type not in handled, f"{entrypoint.event_type} twice"
+                handled[entrypoint.event_type] = attribute
+    return handled
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_subscriptions_and_event_handlers_match_both_ways(name):
+    handled = handled_events(service_class(name))
+    subscribed = set(SUBSCRIPTIONS.get(name, ()))
+    assert subscribed - set(handled) == set(), "subscribed to, but no handler"
+    assert set(handled) - subscribed == set(), "a handler for an event nobody routes here"
+    for event_type, method in handled.items():
+        assert method == f"handle_{event_type}"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_every_service_has_the_same_rooms(name):
+    package = Path(importlib.import_module(f"loop311_{name}").__file__).parent
+    for room in ROOMS:
+        assert (package / f"{room}.py").exists() or (package / room).is_dir(), \
+            f"loop311_{name} has no {room}"
+    assert (package / "migrations" / "versions").is_dir()
+    settings = [value for value in vars(service_class(name)).values()
+                if isinstance(value, SettingsProvider)]
+    assert len(settings) == 1, "settings are parsed once, by one SettingsProvider"
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_entrypoints_hold_no_sql(name):
+    source = inspect.getsource(importlib.import_module(f"loop311_{name}.service"))
+    assert "sqlalchemy" not in source
+    assert ".execute(" not in source
