@@ -1,5 +1,9 @@
 """Settings are parsed once, typed, from the nameko config or the environment; a bad value
 names its variable; a renamed variable still works under its old name, with a warning."""
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from loop311_intake.settings import IntakeSettings
@@ -57,3 +61,10 @@ def test_the_new_name_wins_over_the_old_one(monkeypatch):
     monkeypatch.setenv("CATEGORY_MIN_CONFIDENCE", "0.5")
     with pytest.warns(DeprecationWarning):
         assert IntakeSettings.from_config({}).category_min_confidence == 0.5
+
+
+def test_the_settings_reference_is_generated_from_the_settings_classes():
+    root = Path(__file__).resolve().parents[2]
+    check = subprocess.run([sys.executable, str(root / "scripts" / "settings_reference.py"),
+                            "--check"], capture_output=True, text=True, timeout=60)
+    assert check.returncode == 0, "run: python scripts/settings_reference.py"

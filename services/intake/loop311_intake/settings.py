@@ -21,8 +21,9 @@ class IntakeSettings(ServiceSettings):
     default_phone_region: str = Field("US", min_length=2, max_length=2,
                                       description="Region for phone numbers given without +")
     duplicate_radius_meters: float = Field(
-        50, ge=0, description="A report of the same category this close to an open request…")
-    duplicate_window_hours: float = Field(72, ge=0, description="…and this recent joins it")
+        50, ge=0, description="A report of the same category within this many metres of an "
+                             "open request joins it (0: never)")
+    duplicate_window_hours: float = Field(72, ge=0, description="…when that request was made within this many hours")
     geocoder: str = Field("gazetteer", pattern="^(gazetteer|nominatim)$",
                           description="gazetteer (offline file) or nominatim (HTTP)")
     gazetteer_path: str = Field("", description="Gazetteer CSV; empty: the packaged one")

@@ -3,7 +3,7 @@ of work does, once) and know nothing of HTTP."""
 from loop311_contracts.envelope import Event
 from loop311_shared.clock import utcnow
 from loop311_shared.errors import Conflict
-from loop311_shared.web import load
+from loop311_shared.loading import load
 
 from .commands import ImportDirectory
 from .schemas import DirectorySchema

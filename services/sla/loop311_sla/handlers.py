@@ -1,7 +1,7 @@
 """sla's handlers: one per command and per consumed event. They never commit (the unit of
 work does, once) and know nothing of HTTP."""
 from loop311_contracts.envelope import Event
-from loop311_shared.web import load
+from loop311_shared.loading import load
 
 from .commands import ImportPolicies
 from .domain.due_dates import due_at, resolve_within_hours
