@@ -23,7 +23,8 @@ class IntakeSettings(ServiceSettings):
     duplicate_radius_meters: float = Field(
         50, ge=0, description="A report of the same category within this many metres of an "
                              "open request joins it (0: never)")
-    duplicate_window_hours: float = Field(72, ge=0, description="…when that request was made within this many hours")
+    duplicate_window_hours: float = Field(72, ge=0, description="…when that request was made "
+                                                                "within this many hours")
     geocoder: str = Field("gazetteer", pattern="^(gazetteer|nominatim)$",
                           description="gazetteer (offline file) or nominatim (HTTP)")
     gazetteer_path: str = Field("", description="Gazetteer CSV; empty: the packaged one")
