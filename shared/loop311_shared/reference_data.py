@@ -7,6 +7,7 @@ itself, so an export shows exactly what is in force and what came before.
 import hashlib
 import json
 
+from marshmallow import Schema, fields
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.orm import Session
 
@@ -45,3 +46,24 @@ def current_import(session: Session, table: Table, kind: str) -> dict | None:
     return {"kind": kind, "version": row.version, "sha256": row.sha256,
             "imported_by": row.imported_by, "imported_at": row.imported_at.isoformat(),
             "document": row.document}
+
+
+class VersionInForceSchema(Schema):
+    """A version of some reference data: which, its digest, who imported it and when."""
+
+    kind = fields.String()
+    version = fields.Integer()
+    sha256 = fields.String()
+    imported_by = fields.String()
+    imported_at = fields.String()
+
+
+class ImportedVersionSchema(VersionInForceSchema):
+    """What an admin import answers: the version now in force, and what it holds."""
+
+    summary = fields.String()
+
+
+def in_force_schema(name: str, document_schema: type[Schema]) -> type[Schema]:
+    """The schema of an export: the version in force with its document (named `name`)."""
+    return type(name, (VersionInForceSchema,), {"document": fields.Nested(document_schema)})

@@ -3,6 +3,7 @@ and the OpenAPI document is generated from the same classes."""
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from loop311_contracts.schemas import RESOLUTIONS
+from loop311_shared.reference_data import in_force_schema
 
 from .domain.attributes import DATATYPES
 
@@ -298,13 +299,7 @@ class CatalogSchema(Schema):
                                   "category cannot be told go there", "services")
 
 
-class ImportAnswerSchema(Schema):
-    kind = fields.String()
-    version = fields.Integer()
-    sha256 = fields.String()
-    imported_by = fields.String()
-    imported_at = fields.String()
-    summary = fields.String()
+CatalogInForceSchema = in_force_schema("CatalogInForceSchema", CatalogSchema)
 
 
 class ErrorSchema(Schema):

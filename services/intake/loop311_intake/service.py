@@ -10,6 +10,7 @@ from loop311_shared.errors import Invalid
 from loop311_shared.messaging import OutboxRelay, handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
+from loop311_shared.reference_data import ImportedVersionSchema
 from loop311_shared.settings import SettingsProvider
 from loop311_shared.unit_of_work import apply_once, run
 from loop311_shared.web import Doc, http, json_object, json_response, load
@@ -38,10 +39,10 @@ from .schemas import (
     AcceptedSchema,
     CallInAnswerSchema,
     CallInSchema,
+    CatalogInForceSchema,
     CatalogSchema,
     CommentAnswerSchema,
     CommentSchema,
-    ImportAnswerSchema,
     JurisdictionQuerySchema,
     RequestQuerySchema,
     RequestsQuerySchema,
@@ -233,7 +234,7 @@ class IntakeService(OperationalEndpoints):
 
     @http("PUT", "/admin/v1/catalog", doc=Doc(
         "Import the service catalog (all or nothing)", tags=("admin",), body=CatalogSchema,
-        answers={200: ("The version now in force", ImportAnswerSchema)},
+        answers={200: ("The version now in force", ImportedVersionSchema)},
         errors=(400, 401), security="admin"))
     def import_catalog(self, request):
         admin = self._holder(request, self.settings.admin_api_tokens)
@@ -243,7 +244,7 @@ class IntakeService(OperationalEndpoints):
 
     @http("GET", "/admin/v1/catalog", doc=Doc(
         "The catalog in force, as imported", tags=("admin",),
-        answers={200: ("The current version and its document", None)},
+        answers={200: ("The current version and its document", CatalogInForceSchema)},
         errors=(401, 404), security="admin"))
     def export_catalog(self, request):
         self._holder(request, self.settings.admin_api_tokens)

@@ -3,6 +3,8 @@ from collections import Counter
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from loop311_shared.reference_data import in_force_schema
+
 DIRECTORY_FORMAT = "loop311.directory/1"
 
 
@@ -59,12 +61,4 @@ class DirectorySchema(Schema):
             raise ValidationError(problems)
 
 
-class DirectoryInForceSchema(Schema):
-    """The directory version in force: who imported it, when, and the document itself."""
-
-    kind = fields.String()
-    version = fields.Integer()
-    sha256 = fields.String()
-    imported_by = fields.String()
-    imported_at = fields.String()
-    document = fields.Nested(DirectorySchema)
+DirectoryInForceSchema = in_force_schema("DirectoryInForceSchema", DirectorySchema)

@@ -8,6 +8,7 @@ from loop311_shared.errors import NotFound
 from loop311_shared.messaging import OutboxRelay, handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
+from loop311_shared.reference_data import ImportedVersionSchema
 from loop311_shared.settings import SettingsProvider
 from loop311_shared.unit_of_work import apply_once, run
 from loop311_shared.web import Doc, http, json_object, json_response, load
@@ -37,7 +38,7 @@ class RoutingService(OperationalEndpoints):
     @http("PUT", "/admin/v1/directory", doc=Doc(
         summary="Import the routing directory (departments and category routes), all or nothing",
         tags=("admin",), body=DirectorySchema,
-        answers={200: ("the version now in force", None)}, errors=(400, 401, 409),
+        answers={200: ("the version now in force", ImportedVersionSchema)}, errors=(400, 401, 409),
         security="admin"))
     def import_directory(self, request):
         author = authenticated_name(request.headers.get("Authorization"),

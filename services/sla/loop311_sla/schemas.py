@@ -3,6 +3,8 @@ from collections import Counter
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from loop311_shared.reference_data import in_force_schema
+
 POLICIES_FORMAT = "loop311.policies/1"
 MAX_RESOLVE_HOURS = 87_600  # ten years
 
@@ -36,12 +38,4 @@ class PoliciesSchema(Schema):
                 f"service code {code} has more than one policy" for code in repeated]})
 
 
-class PoliciesInForceSchema(Schema):
-    """The policies version in force: who imported it, when, and the document itself."""
-
-    kind = fields.String()
-    version = fields.Integer()
-    sha256 = fields.String()
-    imported_by = fields.String()
-    imported_at = fields.String()
-    document = fields.Nested(PoliciesSchema)
+PoliciesInForceSchema = in_force_schema("PoliciesInForceSchema", PoliciesSchema)

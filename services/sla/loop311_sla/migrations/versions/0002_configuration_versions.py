@@ -5,6 +5,8 @@ Revision ID: 0002
 import sqlalchemy as sa
 from alembic import op
 
+from loop311_shared.reference_data import configuration_versions_table
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -12,15 +14,7 @@ depends_on = None
 
 
 def upgrade() -> None:
-    op.create_table(
-        "configuration_versions",
-        sa.Column("kind", sa.String(32), primary_key=True),
-        sa.Column("version", sa.Integer, primary_key=True),
-        sa.Column("sha256", sa.String(64), nullable=False),
-        sa.Column("imported_by", sa.String(100), nullable=False),
-        sa.Column("imported_at", sa.DateTime(timezone=True), nullable=False),
-        sa.Column("document", sa.JSON, nullable=False),
-    )
+    configuration_versions_table(sa.MetaData()).create(op.get_bind())
 
 
 def downgrade() -> None:
