@@ -22,6 +22,7 @@ from .repository import (
 class IntakeRules:
     """The settings that shape how requests are accepted, parsed once at start."""
 
+    jurisdiction_id: str = "city"
     phone_region: str = "US"
     duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
     conversation_expiry: timedelta = timedelta(minutes=30)
@@ -29,7 +30,8 @@ class IntakeRules:
 
     @classmethod
     def from_settings(cls, settings) -> "IntakeRules":
-        return cls(phone_region=settings.default_phone_region,
+        return cls(jurisdiction_id=settings.jurisdiction_id,
+                   phone_region=settings.default_phone_region,
                    duplicates=DuplicatePolicy(settings.duplicate_radius_meters,
                                               timedelta(hours=settings.duplicate_window_hours)),
                    conversation_expiry=timedelta(minutes=settings.sms_conversation_minutes),
