@@ -1,6 +1,7 @@
 """Every service has the same rooms, and its event subscriptions match its handlers."""
 import importlib
 import inspect
+import re
 from pathlib import Path
 
 import pytest
@@ -56,3 +57,17 @@ def test_entrypoints_hold_no_sql(name):
     source = inspect.getsource(importlib.import_module(f"loop311_{name}.service"))
     assert "sqlalchemy" not in source
     assert ".execute(" not in source
+
+
+@pytest.mark.parametrize("name", SERVICES)
+def test_only_the_repository_writes_the_tables(name):
+    package = Path(importlib.import_module(f"loop311_{name}").__file__).parent
+    writers = []
+    for module in package.rglob("*.py"):
+        relative = module.relative_to(package)
+        if relative.parts[0] in ("repository", "migrations") or module.name == "repository.py":
+            continue
+        imported = re.findall(r"^from sqlalchemy import (.+)$", module.read_text(), re.MULTILINE)
+        if {"insert", "update", "delete"} & {n.strip() for line in imported for n in line.split(",")}:
+            writers.append(str(relative))
+    assert writers == []
