@@ -33,7 +33,7 @@ from loop311_intake.dependencies import Categories  # noqa: E402
 from loop311_intake.domain.categorize import TRIAGE  # noqa: E402
 from loop311_intake.handlers import import_catalog  # noqa: E402
 from loop311_intake.schemas import CatalogSchema  # noqa: E402
-from loop311_intake.unit_of_work import IntakeUnitOfWork  # noqa: E402
+from loop311_intake.unit_of_work import IntakeRules, IntakeUnitOfWork  # noqa: E402
 from loop311_shared.db import make_engine, migrate  # noqa: E402
 from loop311_shared.unit_of_work import run  # noqa: E402
 
@@ -86,8 +86,9 @@ def main():
         migrate(engine, Path(loop311_intake.__file__).parent / "migrations")
         with Session(engine) as session:
             # The product's own path: the demo catalog through the admin import.
-            uow = IntakeUnitOfWork(session, categories=Categories(args.threshold))
             document = CatalogSchema().load(yaml.safe_load(DEMO_CATALOG.read_text()))
+            uow = IntakeUnitOfWork(session, rules=IntakeRules(document["jurisdiction_id"]),
+                                   categories=Categories(args.threshold))
             run(uow, import_catalog, ImportCatalog(document, "benchmark"))
             guesser = uow.guesser()
         engine.dispose()

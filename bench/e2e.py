@@ -52,13 +52,14 @@ FLOOR_QUEUE = "evt-floor_intake-request_received--floor_consumer.handle"
 def open311_form(number) -> dict:
     """A pothole report with an email address, as an Open311 client would POST it.
 
-    Reports are spread over a ~28 km x (N/250 * 80 m) grid, at least ~80 m apart, so none
-    falls within intake's duplicate radius (50 m) of another and each one is a new request
-    with its own confirmation. The warm-up report sits off the grid."""
+    Reports are spread over a ~28 km x (N/250 * 100 m) grid through Pinellas County (the
+    demo directory: Seminole, Largo, Clearwater … and unincorporated land), at least ~100 m
+    apart, so none falls within intake's duplicate radius (50 m) of another and each one
+    is a new request with its own confirmation. The warm-up report sits off the grid."""
     if number == "warmup":
-        lat, long = 42.1000, -71.3000
+        lat, long = 27.7000, -82.7000
     else:
-        lat, long = 42.2 + (number * 169 % 250) * 0.001, -71.2 + (number // 250) * 0.001
+        lat, long = 27.75 + (number * 169 % 250) * 0.001, -82.75 + (number // 250) * 0.001
     return {"api_key": API_KEY, "service_code": "pothole", "attribute[size]": "medium",
             "description": f"bench pothole {number}", "lat": f"{lat:.4f}", "long": f"{long:.4f}",
             "email": f"bench+{number}@example.org"}
@@ -139,7 +140,8 @@ def run_loop311(scratch: Scratch, workdir: Path, args) -> Outcome:
     # The other branch of the pipeline, for the record: did every request get routed and
     # an SLA clock? (Not on the confirmation's path, but sharing the same two cores.)
     assigned = wait_for_count(lambda: scalar(
-        "routing", f"SELECT count(*) FROM assignments WHERE {not_warm}", warm=warm_id),
+        "routing", f"SELECT count(*) FROM assignments WHERE state = 'assigned' AND {not_warm}",
+        warm=warm_id),
         expected, timeout=args.timeout, stall=15)
     clocked = wait_for_count(lambda: scalar(
         "sla", f"SELECT count(*) FROM clocks WHERE {not_warm}", warm=warm_id),

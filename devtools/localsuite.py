@@ -10,15 +10,14 @@ import time
 import urllib.request
 from pathlib import Path
 
-import yaml
-
-from loop311_shared.admin_cli import import_document
+from loop311_shared.admin_cli import import_document, load_document
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIGURATION = ROOT / "config" / "demo"
 # Which service owns which kind of reference data (see loop311-admin).
 CONFIGURATION_OWNERS = {"catalog": "intake", "directory": "routing", "policies": "sla"}
 SUITE_ADMIN_TOKEN = "local-suite-admin-token"
+DEMO_PLATFORM = "pinellas-county"  # the jurisdiction_id of config/demo's catalog
 SERVICES = {
     "intake": "loop311_intake.service:IntakeService",
     "routing": "loop311_routing.service:RoutingService",
@@ -51,6 +50,7 @@ class LocalSuite:
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp_port),
             "ADMIN_API_TOKENS": f"suite:{SUITE_ADMIN_TOKEN}",
+            "JURISDICTION_ID": DEMO_PLATFORM,
             **self.extra_env,
         }
         nameko = Path(sys.executable).parent / "nameko"
@@ -71,7 +71,7 @@ class LocalSuite:
     def load_configuration(self, directory: Path = DEMO_CONFIGURATION) -> None:
         """Import the reference data through each owner's admin API, as make run does."""
         for kind, service in CONFIGURATION_OWNERS.items():
-            document = yaml.safe_load((directory / f"{kind}.yml").read_text())
+            document = load_document(directory / f"{kind}.yml")
             import_document(self.url(service, ""), kind, document, SUITE_ADMIN_TOKEN)
 
     def wait_healthy(self, service: str, timeout: float = 60.0) -> None:

@@ -17,7 +17,7 @@ import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from loop311_shared.db import with_driver  # noqa: E402
-from support import TEST_ADMIN_TOKEN, TEST_API_KEY, Mailbox, free_port, wait_until  # noqa: E402
+from support import DEMO_PLATFORM, TEST_ADMIN_TOKEN, TEST_API_KEY, Mailbox, free_port, wait_until  # noqa: E402
 
 ADMIN_DATABASE_URL = os.environ.get(
     "TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -60,6 +60,7 @@ def service_config(rabbit_config, new_database):
             "MAIL_POLL_SECONDS": 0.2,
             "OPEN311_API_KEYS": TEST_API_KEY,
             "ADMIN_API_TOKENS": f"tests:{TEST_ADMIN_TOKEN}",
+            "JURISDICTION_ID": DEMO_PLATFORM,
         }
         config.update(overrides)
         return config

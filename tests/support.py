@@ -1,4 +1,6 @@
 """Helpers the tests share: bounded waits, free ports, the mail sink, the broker."""
+import copy
+import functools
 import mailbox
 import socket
 import time
@@ -6,16 +8,16 @@ from email import message_from_bytes
 from email.message import EmailMessage
 from pathlib import Path
 
-import yaml
 from kombu import Connection, Queue
 
 from loop311_contracts.catalog import contract_for
 from loop311_contracts.envelope import Event, make_envelope, read_envelope
-from loop311_shared.admin_cli import import_document
+from loop311_shared.admin_cli import import_document, load_document
 from loop311_shared.topology import event_exchange
 
 TEST_API_KEY = "test-client-key"
 TEST_ADMIN_TOKEN = "test-admin-token"
+DEMO_PLATFORM = "pinellas-county"  # the jurisdiction_id of config/demo's catalog
 DEMO_CONFIGURATION = Path(__file__).resolve().parent.parent / "config" / "demo"
 
 
@@ -115,8 +117,13 @@ def raw_email(subject, body, to="311@city.example", image_name=None) -> bytes:
 
 
 def demo_document(kind: str) -> dict:
-    """The demo configuration make run loads (config/demo/<kind>.yml)."""
-    return yaml.safe_load((DEMO_CONFIGURATION / f"{kind}.yml").read_text())
+    """The demo configuration make run loads (config/demo/<kind>.yml), a fresh copy."""
+    return copy.deepcopy(_demo_document(kind))
+
+
+@functools.cache
+def _demo_document(kind: str) -> dict:
+    return load_document(DEMO_CONFIGURATION / f"{kind}.yml")
 
 
 def import_configuration(config: dict, kind: str, document: dict | None = None) -> dict:

@@ -40,8 +40,10 @@ CATALOG = {
         EventContract(
             "resident_opted_out", 1, "intake", schemas.ResidentOptedOutV1, private=True,
         ),
-        EventContract("request_assigned", 1, "routing", schemas.RequestAssignedV1),
-        EventContract("request_needs_triage", 1, "routing", schemas.RequestNeedsTriageV1),
+        EventContract("request_assigned", 2, "routing", schemas.RequestAssignedV2,
+                      upcasters={1: schemas.request_assigned_v1_to_v2}),
+        EventContract("request_needs_triage", 2, "routing", schemas.RequestNeedsTriageV2,
+                      upcasters={1: schemas.request_needs_triage_v1_to_v2}),
         EventContract("sla_started", 1, "sla", schemas.SlaStartedV1),
     )
 }

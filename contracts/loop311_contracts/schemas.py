@@ -46,11 +46,44 @@ class RequestAssignedV1(EventData):
     assigned_at = fields.AwareDateTime(required=True)
 
 
+class RequestAssignedV2(RequestAssignedV1):
+    """v2 adds who and why: the jurisdiction's name, the person (if the rule names or picks
+    one), the rule that matched, and the agency to show the public."""
+
+    jurisdiction_name = fields.String(required=True)
+    agency_responsible = fields.String(required=True)
+    assignee_id = fields.String(allow_none=True, load_default=None)
+    assignee_name = fields.String(allow_none=True, load_default=None)
+    rule_id = fields.String(allow_none=True, load_default=None)
+
+
+def request_assigned_v1_to_v2(data: dict) -> dict:
+    return {**data, "jurisdiction_name": data["jurisdiction_id"],
+            "agency_responsible": data["department_name"], "assignee_id": None,
+            "assignee_name": None, "rule_id": None}
+
+
+TRIAGE_REASONS = ("no_location", "outside_every_jurisdiction", "not_served", "no_matching_rule",
+                  "category_unknown")
+
+
 class RequestNeedsTriageV1(EventData):
     request_id = fields.String(required=True)
     service_code = fields.String(required=True)
     jurisdiction_id = fields.String(required=True)
     reason = fields.String(required=True)
+
+
+class RequestNeedsTriageV2(RequestNeedsTriageV1):
+    """v2 says why in a word a program can act on (`reason_code`), beside the sentence.
+    `jurisdiction_id` is the innermost jurisdiction the point fell in, or "" when none."""
+
+    reason_code = fields.String(required=True, validate=validate.OneOf(TRIAGE_REASONS))
+
+
+def request_needs_triage_v1_to_v2(data: dict) -> dict:
+    # v1 knew one reason only: no department handled the category where it was reported.
+    return {**data, "reason_code": "no_matching_rule"}
 
 
 class SlaStartedV1(EventData):

@@ -23,6 +23,36 @@ OWNERS = {"catalog": "http://127.0.0.1:8001", "directory": "http://127.0.0.1:800
           "policies": "http://127.0.0.1:8003"}
 
 
+def load_document(path: Path) -> dict:
+    """A configuration file, with every `{file: …, name: …}` boundary reference replaced by
+    the GeoJSON geometry it names (a path relative to the file; `name` picks a feature of
+    a FeatureCollection by its `name` property)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    document = yaml.load(Path(path).read_text(), Loader=loader)
+    return _resolve(document, Path(path).parent, {})
+
+
+def _resolve(value, folder: Path, files: dict):
+    if isinstance(value, list):
+        return [_resolve(item, folder, files) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) <= {"file", "name"} and "file" in value:
+        path = folder / value["file"]
+        if path not in files:  # one file serves many boundaries: read it once
+            files[path] = json.loads(path.read_text())
+        return _geometry(path, files[path], value.get("name"))
+    return {key: _resolve(item, folder, files) for key, item in value.items()}
+
+
+def _geometry(path: Path, collection: dict, name: str | None) -> dict:
+    features = collection.get("features", [collection])
+    chosen = [f for f in features if name is None or f.get("properties", {}).get("name") == name]
+    if len(chosen) != 1:
+        raise ValueError(f"{path}: {len(chosen)} features named {name!r}, expected one")
+    return chosen[0]["geometry"]
+
+
 def import_document(base_url: str, kind: str, document: dict, token: str,
                     timeout: float = 30) -> dict:
     """PUT the document to the owner's admin API; raise RuntimeError with its answer."""
@@ -66,11 +96,11 @@ def main(argv=None) -> int:
         parser.error("an admin token is needed: --token or LOOP311_ADMIN_TOKEN")
     url = args.url or OWNERS[args.kind]
     try:
-        document = yaml.safe_load(args.file.read_text())
+        document = load_document(args.file)
         if args.wait:
             wait_for(url, args.wait)
         answer = import_document(url, args.kind, document, args.token)
-    except (OSError, yaml.YAMLError, RuntimeError) as error:
+    except (OSError, ValueError, yaml.YAMLError, RuntimeError) as error:
         print(f"loop311-admin: {error}", file=sys.stderr)
         return 1
     print(f"{args.kind}: version {answer['version']} imported into {url} "

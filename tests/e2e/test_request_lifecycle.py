@@ -13,8 +13,8 @@ from support import free_port, publish_envelope, wait_until
 pytestmark = pytest.mark.e2e
 
 NEW_POTHOLE = {"service_code": "pothole", "attribute[size]": "large",
-               "description": "Deep pothole by the bus stop", "lat": "42.3594",
-               "long": "-71.0587", "email": "resident@example.org", "first_name": "Ada", "api_key": "e2e-key"}
+               "description": "Deep pothole by the bus stop", "lat": "27.7705",
+               "long": "-82.6383", "email": "resident@example.org", "first_name": "Ada", "api_key": "e2e-key"}
 
 
 @pytest.fixture
@@ -74,7 +74,8 @@ def test_a_posted_request_is_assigned_given_a_due_date_and_confirmed_by_email(su
     shown = wait_until(lambda: (r := get_request(suite, request_id))["expected_datetime"] and r,
                        message="request never got its due date")
     assert shown["status"] == "open"
-    assert shown["agency_responsible"] == "Public Works Department"
+    assert shown["agency_responsible"] == ("City of St. Petersburg — Stormwater, Pavement & "
+                                           "Traffic Operations")
     assert shown["service_code"] == "pothole"
     assert "resident@example.org" not in str(shown)
 
@@ -100,8 +101,8 @@ def test_killing_routing_mid_stream_loses_no_request(suite):
     pool = eventlet.GreenPool(8)
     posted = []
     for number in range(total):
-        # ~110 m apart, so no report is taken for a duplicate of another
-        spot = {**NEW_POTHOLE, "lat": f"{42.30 + number * 0.001:.4f}"}
+        # ~110 m apart on a line through the county, so none is a duplicate of another
+        spot = {**NEW_POTHOLE, "lat": f"{27.78 + number * 0.001:.4f}", "long": "-82.7000"}
         pool.spawn(lambda fields: posted.append(post_request(suite, fields)), spot)
         if number == kill_after:
             suite.kill("routing")  # SIGKILL: no chance to ack or clean up
@@ -111,7 +112,8 @@ def test_killing_routing_mid_stream_loses_no_request(suite):
     assert len(set(posted)) == total
 
     routing_db, intake_db = suite.database_urls["routing"], suite.database_urls["intake"]
-    wait_until(lambda: scalar(routing_db, "SELECT count(*) FROM assignments") == total,
+    wait_until(lambda: scalar(routing_db, "SELECT count(*) FROM assignments "
+                                          "WHERE state = 'assigned'") == total,
                timeout=60, message=f"routing did not assign all {total} requests")
     wait_until(lambda: scalar(
         intake_db, "SELECT count(*) FROM service_requests WHERE agency_responsible IS NOT NULL"

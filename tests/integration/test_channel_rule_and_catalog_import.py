@@ -89,7 +89,7 @@ def broken(change):
     (broken(lambda d: d["services"][1].pop("service_name")), "service_name"),
     ({"format": "loop311.catalog/1"}, "services"),
     (broken(lambda d: d.update(jurisdiction_id="county")),
-     "this catalog is for jurisdiction_id 'county'; this intake serves 'city'"),
+     "this catalog is for jurisdiction_id 'county'; this intake serves 'pinellas-county'"),
 ])
 def test_a_bad_catalog_is_refused_whole_and_changes_nothing(intake, document, says):
     before = requests.get(f"{intake['base']}/admin/v1/catalog", headers=ADMIN, timeout=5).json()

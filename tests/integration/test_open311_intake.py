@@ -133,6 +133,8 @@ def test_assignment_and_due_date_reach_the_public_record(intake):
     publish_envelope(intake["AMQP_URI"], make_envelope("request_assigned", request_id, {
         "request_id": request_id, "service_code": "pothole", "jurisdiction_id": "city",
         "department_code": "PWDx", "department_name": "Public Works Department",
+        "jurisdiction_name": "City of St. Petersburg",
+        "agency_responsible": "City of St. Petersburg — Public Works Department",
         "assigned_at": NOON}))
     publish_envelope(intake["AMQP_URI"], make_envelope("sla_started", request_id, {
         "request_id": request_id, "service_code": "pothole", "department_code": "PWDx",
@@ -143,7 +145,7 @@ def test_assignment_and_due_date_reach_the_public_record(intake):
         return record if record["expected_datetime"] and record["agency_responsible"] else None
 
     record = wait_until(shown, message="assignment or due date never shown")
-    assert record["agency_responsible"] == "Public Works Department"
+    assert record["agency_responsible"] == "City of St. Petersburg — Public Works Department"
     assert record["expected_datetime"] == "2026-11-25T12:00:00+00:00"
 
 

@@ -6,6 +6,7 @@ import pytest
 import requests
 
 from loop311_contracts.envelope import make_envelope
+from loop311_routing.schemas import DirectorySchema
 from loop311_routing.service import RoutingService
 from loop311_sla.service import SlaService
 from support import (
@@ -19,10 +20,10 @@ from support import (
 ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
 
 
-def request_created(request_id, service_code="pothole"):
+def request_created(request_id, service_code="pothole", lat=27.7705, long=-82.6383):
     return make_envelope("request_created", request_id, {
         "request_id": request_id, "service_code": service_code, "service_name": "Pothole",
-        "description": "deep", "lat": 42.35, "long": -71.06, "address": None,
+        "description": "deep", "lat": lat, "long": long, "address": None,
         "channel": "web", "contact_ref": None, "requested_at": datetime.now(timezone.utc),
     })
 
@@ -44,26 +45,25 @@ def admin_url(config, kind):
     return f"http://{config['WEB_SERVER_ADDRESS']}/admin/v1/{kind}"
 
 
-def test_assigns_a_request_to_the_department_of_its_category(routing):
+def test_a_pothole_in_st_petersburg_is_assigned_to_the_city(routing):
     assigned = EventTap(routing["AMQP_URI"], "request_assigned")
-    publish_envelope(routing["AMQP_URI"], request_created("17", "graffiti"))
+    publish_envelope(routing["AMQP_URI"], request_created("17"))
 
     event = assigned.next()
-    assert event["type"] == "request_assigned"
-    assert event["subject"] == "17"
-    assert event["data"]["department_code"] == "PROP"
-    assert event["data"]["department_name"] == "Property Management"
-    assert event["data"]["jurisdiction_id"] == "city"
+    assert (event["type"], event["subject"], event["dataversion"]) == ("request_assigned", "17", 2)
+    assert event["data"]["jurisdiction_id"] == "st-petersburg"
+    assert event["data"]["agency_responsible"] == (
+        "City of St. Petersburg — Stormwater, Pavement & Traffic Operations")
+    assert event["data"]["assignee_name"]
 
 
-def test_an_unrouted_category_goes_to_triage(routing):
+def test_a_report_from_across_the_bay_goes_to_triage(routing):
     triage = EventTap(routing["AMQP_URI"], "request_needs_triage")
-    publish_envelope(routing["AMQP_URI"], request_created("18", "moon_landing"))
+    publish_envelope(routing["AMQP_URI"], request_created("18", lat=27.9506, long=-82.4572))
 
     event = triage.next()
-    assert event["data"] == {"request_id": "18", "service_code": "moon_landing",
-                             "jurisdiction_id": "city",
-                             "reason": "no department handles this service code"}
+    assert event["data"]["reason_code"] == "outside_every_jurisdiction"
+    assert event["data"]["jurisdiction_id"] == ""
 
 
 def test_the_directory_import_needs_the_admin_token_and_is_read_back(started_routing):
@@ -74,48 +74,46 @@ def test_the_directory_import_needs_the_admin_token_and_is_read_back(started_rou
     assert requests.put(url, json=document, timeout=10,
                         headers={"Authorization": "Bearer wrong"}).status_code == 401
     assert requests.get(url, timeout=10).status_code == 401
-    nothing_yet = requests.get(url, headers=ADMIN, timeout=10)
-    assert nothing_yet.status_code == 404
+    assert requests.get(url, headers=ADMIN, timeout=10).status_code == 404
 
     answer = import_configuration(started_routing, "directory")
-    assert answer["kind"] == "directory" and answer["version"] == 1
-    assert answer["imported_by"] == "tests"
-    assert answer["summary"] == "6 departments, 15 routes"
+    assert (answer["kind"], answer["version"], answer["imported_by"]) == ("directory", 1, "tests")
+    assert answer["summary"] == "25 jurisdictions, 29 departments, 31 rules"
 
-    current = requests.get(url, headers=ADMIN, timeout=10)
-    assert current.status_code == 200
-    assert {key: current.json()[key] for key in answer if key != "summary"} == {
-        key: value for key, value in answer.items() if key != "summary"}
-    assert current.json()["document"] == document
+    current = requests.get(url, headers=ADMIN, timeout=10).json()
+    assert current["version"] == 1 and current["sha256"] == answer["sha256"]
+    assert [j["id"] for j in current["document"]["jurisdictions"]] == [
+        j["id"] for j in document["jurisdictions"]]
+    # The export is the document with its defaults filled in: it imports back as it is.
+    assert DirectorySchema().load(current["document"])["rules"] == \
+        DirectorySchema().load(document)["rules"]
 
 
 def test_a_bad_directory_is_refused_whole(routing):
     url = admin_url(routing, "directory")
     document = demo_document("directory")
-    document["routes"].append({"jurisdiction_id": "city", "service_code": "snow",
-                               "department_code": "SNOW"})
+    document["jurisdictions"][1]["boundary"]["coordinates"][0].pop()  # no longer closed
 
     refused = requests.put(url, json=document, headers=ADMIN, timeout=10)
 
     assert refused.status_code == 400
-    assert "city/snow" in refused.json()[0]["description"]
-    assert "SNOW" in refused.json()[0]["description"]
+    assert "not closed" in refused.json()[0]["description"]
     assert requests.get(url, headers=ADMIN, timeout=10).json()["version"] == 1
 
 
 def test_removing_a_department_requests_are_assigned_to_is_a_conflict(routing):
     assigned = EventTap(routing["AMQP_URI"], "request_assigned")
-    publish_envelope(routing["AMQP_URI"], request_created("19", "graffiti"))
-    assigned.next()
+    publish_envelope(routing["AMQP_URI"], request_created("19"))
+    department = assigned.next()["data"]["department_code"]
     document = demo_document("directory")
-    document["departments"] = [d for d in document["departments"] if d["code"] != "PROP"]
-    document["routes"] = [r for r in document["routes"] if r["department_code"] != "PROP"]
+    document["departments"] = [d for d in document["departments"] if d["code"] != department]
+    document["rules"] = [r for r in document["rules"] if r["department"] != department]
 
     refused = requests.put(admin_url(routing, "directory"), json=document, headers=ADMIN,
                            timeout=10)
 
     assert refused.status_code == 409
-    assert "PROP" in refused.json()[0]["description"]
+    assert department in refused.json()[0]["description"]
 
 
 def test_sla_policies_import_needs_the_admin_token_and_is_read_back(container_factory,

@@ -6,15 +6,16 @@ from loop311_intake.commands import ImportCatalog
 from loop311_intake.dependencies import Categories
 from loop311_intake.handlers import import_catalog
 from loop311_intake.schemas import CatalogSchema
-from loop311_intake.unit_of_work import IntakeUnitOfWork
+from loop311_intake.unit_of_work import IntakeRules, IntakeUnitOfWork
 from loop311_shared.unit_of_work import run
-from support import demo_document
+from support import DEMO_PLATFORM, demo_document
 
 
 @pytest.fixture
 def guesser(migrated_session):
     with migrated_session(loop311_intake) as session:
-        uow = IntakeUnitOfWork(session, categories=Categories(threshold=0.2))
+        uow = IntakeUnitOfWork(session, rules=IntakeRules(jurisdiction_id=DEMO_PLATFORM),
+                               categories=Categories(threshold=0.2))
         run(uow, import_catalog, ImportCatalog(CatalogSchema().load(demo_document("catalog")),
                                                "tests"))
         return uow.guesser()

@@ -10,6 +10,8 @@ from loop311_contracts.envelope import PoisonMessage, make_envelope, read_envelo
 
 ASSIGNED = {"request_id": "5", "service_code": "pothole", "jurisdiction_id": "city",
             "department_code": "PWDx", "department_name": "Public Works Department",
+            "jurisdiction_name": "City", "agency_responsible": "City — Public Works Department",
+            "assignee_id": "pw-2", "assignee_name": "Crew lead", "rule_id": "streets",
             "assigned_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)}
 PERSONAL_FIELDS = {"email", "phone", "first_name", "last_name", "name", "address_id"}
 
@@ -22,7 +24,7 @@ def test_an_envelope_is_cloudevents_structured_json_of_plain_values():
     assert envelope["type"] == "request_assigned"
     assert envelope["source"] == "/loop311/routing"
     assert envelope["subject"] == "5"
-    assert envelope["dataversion"] == 1
+    assert envelope["dataversion"] == CATALOG["request_assigned"].version == 2
     assert envelope["data"]["assigned_at"] == "2026-01-02T03:04:05+00:00"
     datetime.fromisoformat(envelope["time"])
 
@@ -50,7 +52,7 @@ def valid():
     ({**valid(), "specversion": "0.3"}, "invalid CloudEvents envelope"),
     ({**valid(), "type": "request_teleported"}, "unknown event type"),
     ({**valid(), "data": {**valid()["data"], "assigned_at": "yesterday"}}, "invalid request_assigned data"),
-    ({**valid(), "dataversion": 2}, "version 2 is not one this consumer knows"),
+    ({**valid(), "dataversion": 3}, "version 3 is not one this consumer knows"),
 ])
 def test_unreadable_messages_are_poison(body, reason):
     with pytest.raises(PoisonMessage, match=reason):
@@ -96,3 +98,27 @@ def test_personal_data_travels_only_on_private_exchanges():
             assert not carried, f"{contract.type} carries personal data {carried}"
             assert contract.exchange == f"{contract.source}.events"
     assert CATALOG["resident_contact_recorded"].private
+
+
+def test_a_v1_assignment_still_reads_as_todays_request_assigned():
+    envelope = make_envelope("request_assigned", "5", ASSIGNED)
+    v1_data = {name: value for name, value in envelope["data"].items() if name in (
+        "request_id", "service_code", "jurisdiction_id", "department_code", "department_name",
+        "assigned_at")}
+
+    event = read_envelope({**envelope, "dataversion": 1, "data": v1_data})
+
+    assert event.data["agency_responsible"] == "Public Works Department"
+    assert event.data["jurisdiction_name"] == "city"
+    assert event.data["assignee_id"] is None and event.data["rule_id"] is None
+
+
+def test_a_v1_triage_still_reads_with_its_reason_code():
+    envelope = make_envelope("request_needs_triage", "5", {
+        "request_id": "5", "service_code": "snow", "jurisdiction_id": "city",
+        "reason_code": "no_matching_rule", "reason": "no department handles this service code"})
+    v1_data = {k: v for k, v in envelope["data"].items() if k != "reason_code"}
+
+    event = read_envelope({**envelope, "dataversion": 1, "data": v1_data})
+
+    assert event.data["reason_code"] == "no_matching_rule"

@@ -19,10 +19,10 @@ from loop311_intake.dependencies import Categories
 from loop311_intake.errors import NotAllowedNow
 from loop311_intake.models import outbox, service_requests
 from loop311_intake.schemas import CallInSchema, CatalogSchema, ReportSchema
-from loop311_intake.unit_of_work import IntakeUnitOfWork
+from loop311_intake.unit_of_work import IntakeRules, IntakeUnitOfWork
 from loop311_shared.errors import Invalid
 from loop311_shared.unit_of_work import run
-from support import demo_document, received_event
+from support import DEMO_PLATFORM, demo_document, received_event
 
 POTHOLE = {"service_code": "pothole", "description": "Deep", "lat": 42.3594, "long": -71.0587,
            "email": "Ada@Example.ORG"}
@@ -31,7 +31,8 @@ POTHOLE = {"service_code": "pothole", "description": "Deep", "lat": 42.3594, "lo
 @pytest.fixture
 def uow(migrated_session):
     with migrated_session(loop311_intake) as session:
-        unit = IntakeUnitOfWork(session, categories=Categories())
+        unit = IntakeUnitOfWork(session, rules=IntakeRules(jurisdiction_id=DEMO_PLATFORM),
+                                categories=Categories())
         run(unit, handlers.import_catalog, ImportCatalog(
             CatalogSchema().load(demo_document("catalog")), "tests"))
         yield unit
@@ -157,7 +158,7 @@ def test_a_new_catalog_version_retires_what_it_leaves_out(uow):
     version = run(uow, handlers.import_catalog, ImportCatalog(CatalogSchema().load(document),
                                                               "tests"))
 
-    assert version["version"] == 2 and version["summary"] == "15 services, 7 attributes"
+    assert version["version"] == 2 and version["summary"] == "17 services, 7 attributes"
     assert uow.catalog.service("tree") is None
     assert uow.catalog.service("pothole").service_name == "Request for Pothole Repair"
 
@@ -168,7 +169,9 @@ def test_an_assignment_reaches_the_public_record(uow):
     run(uow, handlers.handle_request_assigned, received_event("request_assigned", {
         "request_id": request_id, "service_code": "pothole", "jurisdiction_id": "city",
         "department_code": "PWDx", "department_name": "Public Works Department",
+        "jurisdiction_name": "City of St. Petersburg",
+        "agency_responsible": "City of St. Petersburg — Public Works Department",
         "assigned_at": datetime(2026, 11, 26, 12, tzinfo=timezone.utc)}))
 
     agency = uow.session.execute(select(service_requests.c.agency_responsible)).scalar_one()
-    assert agency == "Public Works Department"
+    assert agency == "City of St. Petersburg — Public Works Department"

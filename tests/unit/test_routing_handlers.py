@@ -1,4 +1,5 @@
-"""routing's handlers on SQLite: the directory import, and assignment by its routes."""
+"""routing's directory import and assignment, on the real Pinellas County boundaries
+(config/demo/directory.yml), called directly on a migrated database."""
 import copy
 from datetime import datetime, timezone
 
@@ -8,11 +9,19 @@ from sqlalchemy import func, select
 import loop311_routing
 from loop311_routing import handlers
 from loop311_routing.commands import ImportDirectory
-from loop311_routing.models import assignments, category_routes, configuration_versions, departments, outbox
+from loop311_routing.domain.directory import build_directory
+from loop311_routing.models import assignments, configuration_versions, departments, outbox
+from loop311_routing.schemas import DirectorySchema
 from loop311_routing.unit_of_work import RoutingUnitOfWork
 from loop311_shared.errors import Conflict, Invalid
-from loop311_shared.unit_of_work import apply_once, run
+from loop311_shared.loading import load
+from loop311_shared.unit_of_work import Delivery, apply_once, run
 from support import demo_document, received_event
+
+ST_PETERSBURG = (27.7705, -82.6383)   # City Hall area
+CLEARWATER = (27.9659, -82.8001)
+PALM_HARBOR = (28.0781, -82.7637)     # unincorporated county land
+TAMPA = (27.9506, -82.4572)           # across the bay: outside the county
 
 
 @pytest.fixture
@@ -21,150 +30,249 @@ def uow(migrated_session):
         yield RoutingUnitOfWork(session, "routing")
 
 
+def directory_document(mutate=None) -> dict:
+    document = demo_document("directory")
+    if mutate:
+        mutate(document)
+    return document
+
+
 def import_directory(uow, document, author="tests"):
-    return run(uow, handlers.import_directory, ImportDirectory(document=document, author=author))
+    return run(uow, handlers.import_directory,
+               ImportDirectory(document=load(DirectorySchema(), document), author=author))
 
 
-def request_created(request_id, service_code):
+def request_created(request_id, service_code, place):
+    lat, long = place if place else (None, None)
     return received_event("request_created", {
         "request_id": request_id, "service_code": service_code, "service_name": service_code,
-        "description": "deep", "lat": 42.35, "long": -71.06, "address": None, "channel": "web",
+        "description": "deep", "lat": lat, "long": long, "address": None, "channel": "web",
         "contact_ref": None, "requested_at": datetime(2026, 11, 24, 9, tzinfo=timezone.utc)})
 
 
-def assign(uow, request_id, service_code, jurisdiction_id="city"):
-    def handler(uow, event):
-        handlers.handle_request_created(uow, event, jurisdiction_id=jurisdiction_id)
-    return apply_once(uow, request_created(request_id, service_code), handler)
-
-
-def count(uow, table):
-    return uow.session.execute(select(func.count()).select_from(table)).scalar_one()
+def route(uow, request_id, service_code, place=ST_PETERSBURG):
+    apply_once(uow, request_created(request_id, service_code, place),
+               handlers.handle_request_created)
+    return published(uow)[-1]
 
 
 def published(uow):
     return uow.session.execute(select(outbox.c.envelope).order_by(outbox.c.id)).scalars().all()
 
 
-def test_the_demo_directory_imports_and_each_import_is_a_new_version(uow):
-    first = import_directory(uow, demo_document("directory"), author="ada")
+def count(uow, table):
+    return uow.session.execute(select(func.count()).select_from(table)).scalar_one()
+
+
+@pytest.fixture
+def imported(uow):
+    import_directory(uow, directory_document())
+    return uow
+
+
+def test_the_demo_directory_imports_as_a_new_version_each_time(uow):
+    first = import_directory(uow, directory_document(), author="ada")
 
     assert (first["kind"], first["version"], first["imported_by"]) == ("directory", 1, "ada")
-    assert first["summary"] == "6 departments, 15 routes"
-    assert len(first["sha256"]) == 64
-    assert (count(uow, departments), count(uow, category_routes)) == (6, 15)
-
-    smaller = demo_document("directory")
-    smaller["routes"] = smaller["routes"][:3]
-    second = import_directory(uow, smaller)
-    assert second["version"] == 2 and second["sha256"] != first["sha256"]
-    assert count(uow, category_routes) == 3
-    current = uow.directory.current_import()
-    assert current["version"] == 2 and current["document"] == smaller
-    assert count(uow, configuration_versions) == 2
+    assert first["summary"] == "25 jurisdictions, 29 departments, 31 rules"
+    assert count(uow, departments) == 29
+    second = import_directory(uow, directory_document())
+    assert second["version"] == 2 and count(uow, configuration_versions) == 2
+    # What is kept is what GET exports, and it imports again as it is.
+    exported = uow.directory.current_import()["document"]
+    assert import_directory(uow, exported)["sha256"] == second["sha256"]
 
 
-def renamed_department(document):
-    document["departments"][0]["name"] = "Public Works"
-    return document
+@pytest.mark.parametrize("place, jurisdiction, department", [
+    (ST_PETERSBURG, "st-petersburg", "st-petersburg-streets"),
+    (CLEARWATER, "clearwater", "clearwater-streets"),
+    (PALM_HARBOR, "pinellas-county", "pc-public-works"),
+])
+def test_a_pothole_goes_to_the_body_whose_ground_it_is_on(imported, place, jurisdiction,
+                                                          department):
+    event = route(imported, "1", "pothole", place)
+
+    assert event["type"] == "request_assigned"
+    assert (event["data"]["jurisdiction_id"], event["data"]["department_code"]) == (
+        jurisdiction, department)
 
 
-def test_an_import_renames_a_department_in_place(uow):
-    import_directory(uow, demo_document("directory"))
-    import_directory(uow, renamed_department(demo_document("directory")))
+def test_the_public_sees_the_jurisdiction_and_the_department(imported):
+    data = route(imported, "1", "pothole")["data"]
 
-    name = uow.session.execute(select(departments.c.name)
-                               .where(departments.c.code == "PWDx")).scalar_one()
-    assert name == "Public Works"
-
-
-def bad(mutate):
-    document = demo_document("directory")
-    mutate(document)
-    return document
+    assert data["agency_responsible"] == ("City of St. Petersburg — Stormwater, Pavement & "
+                                          "Traffic Operations")
+    assert data["rule_id"] == "st-petersburg-streets" and data["assignee_id"]
 
 
-BAD_DOCUMENTS = {
-    "wrong format": (bad(lambda d: d.update(format="loop311.directory/2")), "format"),
-    "no departments key": (bad(lambda d: d.pop("departments")), "departments"),
-    "repeated department": (bad(lambda d: d["departments"].append({"code": "PWDx", "name": "Again"})),
-                            "PWDx is listed more than once"),
-    "empty code": (bad(lambda d: d["departments"].append({"code": "", "name": "Nobody"})), "code"),
-    "blank name": (bad(lambda d: d["departments"][0].update(name="  ")), "name"),
-    "long code": (bad(lambda d: d["departments"].append({"code": "X" * 33, "name": "Long"})), "code"),
-    "unknown department": (bad(lambda d: d["routes"].append({
-        "jurisdiction_id": "city", "service_code": "snow", "department_code": "SNOW"})),
-        "route city/snow names department SNOW"),
-    "two routes for one category": (bad(lambda d: d["routes"].append({
-        "jurisdiction_id": "city", "service_code": "pothole", "department_code": "BTDT"})),
-        "pothole has more than one route in jurisdiction city"),
-    "unknown field": (bad(lambda d: d.update(colour="blue")), "colour"),
+def test_a_category_the_city_leaves_to_its_county_goes_to_the_county(imported):
+    data = route(imported, "1", "rodent", ST_PETERSBURG)["data"]
+
+    assert (data["jurisdiction_id"], data["department_code"]) == (
+        "pinellas-county", "pc-animal-services")
+
+
+@pytest.mark.parametrize("service_code, place, reason_code", [
+    ("pothole", TAMPA, "outside_every_jurisdiction"),
+    ("pothole", None, "no_location"),
+    ("general", ST_PETERSBURG, "category_unknown"),
+    ("moon_landing", ST_PETERSBURG, "not_served"),
+])
+def test_what_no_one_can_take_goes_to_triage_with_its_reason(imported, service_code, place,
+                                                             reason_code):
+    event = route(imported, "9", service_code, place)
+
+    assert event["type"] == "request_needs_triage"
+    assert event["data"]["reason_code"] == reason_code and event["data"]["reason"]
+    row = imported.session.execute(select(assignments)).one()
+    assert (row.state, row.department_code) == ("triage", None)
+
+
+def test_a_request_no_rule_takes_goes_to_triage(uow):
+    def only_a_district(document):
+        rule = next(r for r in document["rules"] if r["id"] == "st-petersburg-streets")
+        city = next(j for j in document["jurisdictions"] if j["id"] == "st-petersburg")
+        city["areas"] = [{"name": "Old Northeast", "boundary": square(27.79, -82.63, 0.01)}]
+        rule["area"] = "Old Northeast"
+    import_directory(uow, directory_document(only_a_district))
+
+    event = route(uow, "9", "pothole", ST_PETERSBURG)
+
+    assert (event["type"], event["data"]["reason_code"]) == ("request_needs_triage",
+                                                            "no_matching_rule")
+    assert event["data"]["jurisdiction_id"] == "st-petersburg"
+
+
+def test_before_any_import_every_request_waits_in_triage(uow):
+    assert route(uow, "1", "pothole")["type"] == "request_needs_triage"
+
+
+def test_a_redelivered_request_is_assigned_once(imported):
+    event = request_created("1", "pothole", ST_PETERSBURG)
+
+    outcomes = [apply_once(imported, event, handlers.handle_request_created) for _ in range(2)]
+
+    assert outcomes == [Delivery.APPLIED, Delivery.DUPLICATE]
+    assert count(imported, assignments) == 1 and len(published(imported)) == 1
+
+
+def test_round_robin_takes_the_crew_in_turn(imported):
+    people = [route(imported, str(n), "pothole", (27.7705 + n * 0.001, -82.6383))["data"]
+              ["assignee_id"] for n in range(4)]
+
+    assert people == ["st-petersburg-streets-2", "st-petersburg-streets-3"] * 2
+
+
+def test_least_loaded_picks_whoever_holds_the_fewest_open_items(imported):
+    people = [route(imported, str(n), "housing", (27.7705 + n * 0.001, -82.6383))["data"]
+              ["assignee_id"] for n in range(3)]
+
+    assert people[0] != people[1] and people[2] in people[:2]
+
+
+# The demo's rules and rota, decided at chosen moments (the handler decides at "now").
+
+def decide(service_code, place, moment):
+    directory = build_directory(load(DirectorySchema(), directory_document()))
+    return directory, directory.decide(service_code, *place, moment)
+
+
+THURSDAY_NOON = datetime(2026, 11, 26, 17, tzinfo=timezone.utc)        # 12:00 in Florida
+THURSDAY_NIGHT = datetime(2026, 11, 27, 3, tzinfo=timezone.utc)        # 22:00 in Florida
+SATURDAY_MORNING = datetime(2026, 11, 28, 14, tzinfo=timezone.utc)     # 09:00
+DAYLIGHT_SAVING_EVENING = datetime(2026, 3, 9, 21, 30, tzinfo=timezone.utc)  # 17:30 EDT, Monday
+
+
+@pytest.mark.parametrize("moment, rule", [
+    (THURSDAY_NOON, "st-petersburg-streets"),
+    (THURSDAY_NIGHT, "st-petersburg-drainage-after-hours"),
+    (SATURDAY_MORNING, "st-petersburg-drainage-weekend"),
+    (DAYLIGHT_SAVING_EVENING, "st-petersburg-drainage-after-hours"),
+])
+def test_rules_are_tried_in_order_and_time_of_day_counts_in_local_time(moment, rule):
+    _, decision = decide("drainage", ST_PETERSBURG, moment)
+
+    assert decision.rule.id == rule
+
+
+def test_on_call_picks_who_is_on_the_rota_else_the_supervisor():
+    directory, _ = decide("drainage", ST_PETERSBURG, THURSDAY_NIGHT)
+    department = directory.departments["st-petersburg-streets"]
+
+    assert department.on_call_at(datetime(2026, 11, 27, 3, tzinfo=timezone.utc)) == [
+        "st-petersburg-streets-2"]
+    assert department.on_call_at(datetime(2026, 12, 2, 3, tzinfo=timezone.utc)) == [
+        "st-petersburg-streets-3"]
+    assert department.on_call_at(datetime(2027, 1, 5, 3, tzinfo=timezone.utc)) == [
+        "st-petersburg-streets-1"]
+
+
+# Bad directories: a clear reason, and nothing of them kept.
+
+def square(lat, long, size):
+    ring = [[long, lat], [long + size, lat], [long + size, lat + size], [long, lat + size],
+            [long, lat]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def city(document, jurisdiction_id="st-petersburg"):
+    return next(j for j in document["jurisdictions"] if j["id"] == jurisdiction_id)
+
+
+def first_rule(document, rule_id="st-petersburg-streets"):
+    return next(r for r in document["rules"] if r["id"] == rule_id)
+
+
+BAD = {
+    "unclosed ring": (lambda d: city(d).update(boundary={"type": "Polygon", "coordinates": [
+        [[-82.7, 27.7], [-82.6, 27.7], [-82.6, 27.8], [-82.7, 27.8]]]}), "not closed"),
+    "self-intersecting": (lambda d: city(d).update(boundary={"type": "Polygon", "coordinates": [
+        [[-82.7, 27.7], [-82.6, 27.8], [-82.6, 27.7], [-82.7, 27.8], [-82.7, 27.7]]]}),
+        "jurisdiction st-petersburg"),
+    "latitude first": (lambda d: city(d).update(boundary={"type": "Polygon", "coordinates": [
+        [[27.7, -182.7], [27.7, -182.6], [27.8, -182.6], [27.7, -182.7]]]}), "outside the world"),
+    "overlapping siblings": (lambda d: city(d, "gulfport").update(boundary=city(d)["boundary"]),
+                             "overlap"),
+    "unknown parent": (lambda d: city(d).update(parent="florida"), "parent florida"),
+    "unknown department": (lambda d: first_rule(d).update(department="stp-snow"),
+                           "unknown department stp-snow"),
+    "unknown staff": (lambda d: first_rule(d).update(assign=None, person="nobody"),
+                      "person nobody is not on the staff"),
+    "unserved category": (lambda d: first_rule(d).update(categories=["rodent"]),
+                          "can never match: st-petersburg does not serve rodent"),
+    "shadowed rule": (lambda d: d["rules"].insert(
+        d["rules"].index(first_rule(d, "st-petersburg-drainage-after-hours")),
+        {"id": "stp-everything", "jurisdiction": "st-petersburg",
+         "department": "st-petersburg-streets"}),
+        "rule st-petersburg-drainage-after-hours can never match"),
+    "area outside its jurisdiction": (lambda d: (
+        city(d).update(areas=[{"name": "Far away", "boundary": square(30.0, -85.0, 0.01)}]),
+        first_rule(d).update(area="Far away")), "area Far away lies outside st-petersburg"),
+    "unknown time zone": (lambda d: city(d).update(timezone="Florida/Beaches"), "time zone"),
+    "empty time window": (lambda d: first_rule(d).update(when={"from": "07:00", "to": "07:00"}),
+                          "never match"),
 }
 
 
-@pytest.mark.parametrize("document, complaint", BAD_DOCUMENTS.values(), ids=BAD_DOCUMENTS.keys())
-def test_a_bad_directory_is_refused_and_changes_nothing(uow, document, complaint):
-    import_directory(uow, demo_document("directory"))
+@pytest.mark.parametrize("mutate, says", BAD.values(), ids=BAD.keys())
+def test_a_bad_directory_is_refused_whole_with_its_reason(imported, mutate, says):
+    document = directory_document(mutate)
 
-    with pytest.raises(Invalid, match=complaint):
-        import_directory(uow, copy.deepcopy(document))
+    with pytest.raises(Invalid, match=says):
+        import_directory(imported, copy.deepcopy(document))
 
-    assert (count(uow, departments), count(uow, category_routes)) == (6, 15)
-    assert uow.directory.current_import()["version"] == 1
-
-
-def test_a_department_with_assigned_requests_cannot_be_removed(uow):
-    import_directory(uow, demo_document("directory"))
-    assign(uow, "1", "graffiti")
-    without_prop = demo_document("directory")
-    without_prop["departments"] = [d for d in without_prop["departments"] if d["code"] != "PROP"]
-    without_prop["routes"] = [r for r in without_prop["routes"] if r["department_code"] != "PROP"]
-
-    with pytest.raises(Conflict, match="PROP"):
-        import_directory(uow, without_prop)
-
-    assert count(uow, departments) == 6 and count(uow, category_routes) == 15
-    assert uow.directory.current_import()["version"] == 1
+    assert imported.directory.current_import()["version"] == 1
+    assert count(imported, departments) == 29
 
 
-def test_a_department_without_assignments_can_be_removed(uow):
-    import_directory(uow, demo_document("directory"))
-    without_prop = demo_document("directory")
-    without_prop["departments"] = [d for d in without_prop["departments"] if d["code"] != "PROP"]
-    without_prop["routes"] = [r for r in without_prop["routes"] if r["department_code"] != "PROP"]
+def test_a_department_with_assigned_requests_cannot_be_removed(imported):
+    route(imported, "1", "pothole", PALM_HARBOR)
 
-    assert import_directory(uow, without_prop)["summary"] == "5 departments, 14 routes"
+    def without_county_public_works(document):
+        document["departments"] = [d for d in document["departments"]
+                                   if d["code"] != "pc-public-works"]
+        document["rules"] = [r for r in document["rules"] if r["department"] != "pc-public-works"]
 
-
-def test_a_request_is_assigned_by_the_imported_routes(uow):
-    import_directory(uow, demo_document("directory"))
-
-    assign(uow, "17", "graffiti")
-
-    [event] = published(uow)
-    assert event["type"] == "request_assigned"
-    assert (event["data"]["department_code"], event["data"]["department_name"]) == (
-        "PROP", "Property Management")
-    row = uow.session.execute(select(assignments)).one()
-    assert (row.request_id, row.department_code, row.jurisdiction_id) == ("17", "PROP", "city")
-
-
-@pytest.mark.parametrize("service_code, jurisdiction_id", [("moon_landing", "city"),
-                                                          ("graffiti", "elsewhere")])
-def test_a_request_no_route_covers_goes_to_triage(uow, service_code, jurisdiction_id):
-    import_directory(uow, demo_document("directory"))
-
-    assign(uow, "18", service_code, jurisdiction_id)
-
-    [event] = published(uow)
-    assert event["type"] == "request_needs_triage"
-    assert event["data"] == {"request_id": "18", "service_code": service_code,
-                             "jurisdiction_id": jurisdiction_id,
-                             "reason": "no department handles this service code"}
-    assert count(uow, assignments) == 0
-
-
-def test_before_any_import_every_request_goes_to_triage(uow):
-    assign(uow, "19", "pothole")
-
-    assert [event["type"] for event in published(uow)] == ["request_needs_triage"]
+    with pytest.raises(Conflict, match="pc-public-works"):
+        import_directory(imported, directory_document(without_county_public_works))
+    assert imported.directory.current_import()["version"] == 1

@@ -20,6 +20,7 @@ def assigned(request_id, service_code, department="PWDx"):
     return read_envelope(make_envelope("request_assigned", request_id, {
         "request_id": request_id, "service_code": service_code, "jurisdiction_id": "city",
         "department_code": department, "department_name": department,
+        "jurisdiction_name": "City", "agency_responsible": f"City — {department}",
         "assigned_at": ASSIGNED_AT}))
 
 

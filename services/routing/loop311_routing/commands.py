@@ -4,7 +4,7 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class ImportDirectory:
-    """Replace the departments and category routes with `document` (loop311.directory/1)."""
+    """Make `document` (loop311.directory/2, loaded) the directory in force."""
 
     document: dict
     author: str

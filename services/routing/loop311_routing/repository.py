@@ -1,13 +1,13 @@
-"""The one writer of routing's tables: the directory (departments, category routes, its
-imported versions) and the assignments made from it."""
+"""The one writer of routing's tables: the directory in force (its imported versions and
+its departments), the assignments made from it, and the round-robin turns."""
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loop311_shared import reference_data
 
-from .models import assignments, category_routes, configuration_versions, departments
+from .models import assignments, configuration_versions, departments, rotations
 
 KIND = "directory"
 
@@ -16,55 +16,72 @@ class DirectoryRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    # Queries
+    # The directory in force
 
-    def department_for(self, jurisdiction_id: str, service_code: str):
-        """The department (code, name) routed `service_code` in `jurisdiction_id`, or None."""
+    def version(self) -> int:
         return self.session.execute(
-            select(departments.c.code, departments.c.name)
-            .join(category_routes, category_routes.c.department_code == departments.c.code)
-            .where(category_routes.c.jurisdiction_id == jurisdiction_id,
-                   category_routes.c.service_code == service_code)
-        ).first()
-
-    def department_codes(self) -> set[str]:
-        return set(self.session.execute(select(departments.c.code)).scalars())
-
-    def assigned_department_codes(self) -> set[str]:
-        """Departments that assignments refer to (they cannot be removed)."""
-        return set(self.session.execute(select(assignments.c.department_code).distinct()).scalars())
+            select(func.coalesce(func.max(configuration_versions.c.version), 0))
+            .where(configuration_versions.c.kind == KIND)).scalar_one()
 
     def current_import(self) -> dict | None:
         return reference_data.current_import(self.session, configuration_versions, KIND)
 
-    # Writes
+    def assigned_department_codes(self) -> set[str]:
+        """Departments that assignments refer to (they cannot be removed)."""
+        return set(self.session.execute(
+            select(assignments.c.department_code).where(assignments.c.department_code.is_not(None))
+            .distinct()).scalars())
 
-    def add_assignment(self, request_id: str, service_code: str, jurisdiction_id: str,
-                       department_code: str, assigned_at: datetime) -> None:
-        self.session.execute(insert(assignments).values(
-            request_id=request_id, service_code=service_code, jurisdiction_id=jurisdiction_id,
-            department_code=department_code, assigned_at=assigned_at))
-
-    def replace_directory(self, new_departments: list[dict], routes: list[dict]) -> None:
-        """Make the departments and routes exactly these. Departments that stay are updated
-        in place, so assignments referring to them keep their foreign key."""
-        self.session.execute(delete(category_routes))
-        kept = self.department_codes()
-        wanted = {department["code"]: department["name"] for department in new_departments}
-        gone = kept - set(wanted)
-        if gone:
-            self.session.execute(delete(departments).where(departments.c.code.in_(sorted(gone))))
-        for code, name in wanted.items():
-            if code in kept:
-                self.session.execute(update(departments).where(departments.c.code == code)
-                                     .values(name=name))
+    def replace_departments(self, wanted: list[dict]) -> None:
+        """Make the departments exactly these; those that stay are updated in place, so
+        assignments referring to them keep their foreign key."""
+        kept = set(self.session.execute(select(departments.c.code)).scalars())
+        codes = {department["code"] for department in wanted}
+        if kept - codes:
+            self.session.execute(delete(departments).where(departments.c.code.in_(sorted(kept - codes))))
+        for department in wanted:
+            values = {"name": department["name"], "jurisdiction_id": department["jurisdiction"]}
+            if department["code"] in kept:
+                self.session.execute(update(departments)
+                                     .where(departments.c.code == department["code"]).values(**values))
             else:
-                self.session.execute(insert(departments).values(code=code, name=name))
-        if routes:
-            self.session.execute(insert(category_routes), [
-                {"jurisdiction_id": route["jurisdiction_id"], "service_code": route["service_code"],
-                 "department_code": route["department_code"]} for route in routes])
+                self.session.execute(insert(departments).values(code=department["code"], **values))
 
     def record_import(self, document: dict, author: str) -> dict:
         return reference_data.record_import(self.session, configuration_versions, KIND, document,
                                             author)
+
+    # Assignments
+
+    def record_assignment(self, request_id: str, service_code: str, at: datetime, *, lat, long,
+                          jurisdiction_id=None, department_code=None, assignee_id=None,
+                          rule_id=None, triage_reason=None) -> None:
+        self.session.execute(insert(assignments).values(
+            request_id=request_id, service_code=service_code, assigned_at=at, lat=lat, long=long,
+            jurisdiction_id=jurisdiction_id, department_code=department_code,
+            assignee_id=assignee_id, rule_id=rule_id,
+            state="triage" if triage_reason else "assigned", triage_reason=triage_reason))
+
+    def open_items(self, staff: list[str]) -> dict[str, int]:
+        """How many open assignments each of these people holds."""
+        if not staff:
+            return {}
+        rows = self.session.execute(
+            select(assignments.c.assignee_id, func.count())
+            .where(assignments.c.assignee_id.in_(staff), assignments.c.status == "open")
+            .group_by(assignments.c.assignee_id))
+        return {who: count for who, count in rows}
+
+    def take_turn(self, rule_id: str) -> int:
+        """The rule's round-robin turn, locked until the work commits, so replicas take
+        turns in order."""
+        turn = self.session.execute(select(rotations.c.turn).where(rotations.c.rule_id == rule_id)
+                                    .with_for_update()).scalar_one_or_none()
+        if turn is None:
+            self.session.execute(insert(rotations).values(rule_id=rule_id, turn=0))
+            return 0
+        return turn
+
+    def set_turn(self, rule_id: str, turn: int) -> None:
+        self.session.execute(update(rotations).where(rotations.c.rule_id == rule_id)
+                             .values(turn=turn))

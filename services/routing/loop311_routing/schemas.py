@@ -1,64 +1,214 @@
-"""HTTP bodies of routing's admin API (events' contracts live in loop311_contracts)."""
+"""HTTP bodies of routing's admin API (events' contracts live in loop311_contracts).
+
+The directory document (config/demo/directory.yml is one) is checked here for its shape
+and its references; the geometry (valid boundaries, overlapping siblings, rules whose
+area lies outside their jurisdiction) is checked by the import handler.
+"""
+import re
 from collections import Counter
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from loop311_shared.reference_data import in_force_schema
 
-DIRECTORY_FORMAT = "loop311.directory/1"
+from .domain.rules import DAYS
+
+DIRECTORY_FORMAT = "loop311.directory/2"
+STRATEGIES = ("round_robin", "least_loaded", "on_call")
+SLUG = validate.Regexp(r"^[a-z0-9][a-z0-9_.-]{0,63}$",
+                       error="must be 1-64 lower-case letters, digits, '_', '.' or '-'")
+CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
-def not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("must not be blank")
+def text(max_length: int, **kwargs) -> fields.String:
+    return fields.String(validate=validate.Length(min=1, max=max_length), **kwargs)
 
 
-def code(max_length: int) -> fields.String:
-    return fields.String(required=True, validate=[validate.Length(min=1, max=max_length), not_blank])
+def known_zone(name: str) -> None:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValidationError(f"{name!r} is not a time zone (like America/New_York)") from None
+
+
+def clock_time(value: str) -> None:
+    if not CLOCK.match(value):
+        raise ValidationError(f"{value!r} is not a time of day as HH:MM")
+
+
+class AreaSchema(Schema):
+    """A named part of a jurisdiction (a council district) that rules can name."""
+
+    name = text(100, required=True)
+    boundary = fields.Dict(required=True, metadata={"description": "GeoJSON (Multi)Polygon"})
+
+
+class JurisdictionSchema(Schema):
+    id = fields.String(required=True, validate=SLUG)
+    name = text(200, required=True)
+    parent = fields.String(load_default=None, allow_none=True)
+    timezone = fields.String(load_default="America/New_York", validate=known_zone)
+    boundary = fields.Dict(required=True, metadata={
+        "description": "GeoJSON (Multi)Polygon, [longitude, latitude] (WGS84)"})
+    serves = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                         load_default=list, metadata={
+                             "description": "categories it takes itself; the rest go to its "
+                                            "parent"})
+    population = fields.Integer(load_default=None, allow_none=True,
+                                validate=validate.Range(min=0))
+    areas = fields.List(fields.Nested(AreaSchema), load_default=list)
+
+
+class StaffSchema(Schema):
+    id = fields.String(required=True, validate=SLUG)
+    name = text(200, required=True)
+    role = text(100, required=True)
+    email = fields.Email(load_default=None, allow_none=True)
+    phone = fields.String(load_default=None, allow_none=True,
+                          validate=validate.Length(min=3, max=32))
+
+
+class OnCallSchema(Schema):
+    staff = fields.String(required=True)
+    starts = fields.AwareDateTime(required=True)
+    ends = fields.AwareDateTime(required=True)
+
+    @validates_schema
+    def ends_after_start(self, data, **kwargs):
+        if data["ends"] <= data["starts"]:
+            raise ValidationError("an on-call shift must end after it starts", "ends")
 
 
 class DepartmentSchema(Schema):
-    code = code(32)
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), not_blank])
+    code = fields.String(required=True, validate=SLUG)
+    jurisdiction = fields.String(required=True)
+    name = text(200, required=True)
+    staff = fields.List(fields.Nested(StaffSchema), load_default=list)
+    supervisor = fields.String(load_default=None, allow_none=True)
+    head = fields.String(load_default=None, allow_none=True)
+    on_call = fields.List(fields.Nested(OnCallSchema), load_default=list)
 
 
-class RouteSchema(Schema):
-    jurisdiction_id = code(64)
-    service_code = code(64)
-    department_code = code(32)
+class WhenSchema(Schema):
+    days = fields.List(fields.String(validate=validate.OneOf(DAYS)), load_default=lambda: list(DAYS),
+                       validate=validate.Length(min=1, error="name at least one day"))
+    start = fields.String(load_default="00:00", data_key="from", validate=clock_time)
+    to = fields.String(load_default=None, allow_none=True, validate=clock_time)
+
+    @validates_schema
+    def not_empty(self, data, **kwargs):
+        if data.get("to") == data["start"]:
+            raise ValidationError("from and to are the same time: the rule could never match",
+                                  "to")
+
+
+class RuleSchema(Schema):
+    id = fields.String(required=True, validate=SLUG)
+    jurisdiction = fields.String(required=True)
+    categories = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                             load_default=list, metadata={"description": "empty: all it serves"})
+    area = fields.String(load_default=None, allow_none=True,
+                         metadata={"description": "the name of one of its areas"})
+    when = fields.Nested(WhenSchema, load_default=None, allow_none=True)
+    department = fields.String(required=True)
+    assign = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STRATEGIES))
+    person = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def one_way_to_pick(self, data, **kwargs):
+        if data.get("assign") and data.get("person"):
+            raise ValidationError("give assign (a strategy) or person, not both", "person")
 
 
 class DirectorySchema(Schema):
-    """The routing directory: departments, and which one takes each category in each
-    jurisdiction. Imported whole: what it does not list is removed."""
+    """Routing's directory: jurisdictions (boundaries, nesting, what each serves), their
+    departments and staff, and the ordered assignment rules. Imported whole."""
 
     format = fields.String(required=True, validate=validate.Equal(
         DIRECTORY_FORMAT, error=f"must be {DIRECTORY_FORMAT!r}"))
+    jurisdictions = fields.List(fields.Nested(JurisdictionSchema), required=True,
+                                validate=validate.Length(min=1))
     departments = fields.List(fields.Nested(DepartmentSchema), required=True)
-    routes = fields.List(fields.Nested(RouteSchema), required=True)
+    rules = fields.List(fields.Nested(RuleSchema), required=True)
 
     @validates_schema
-    def consistent(self, data, **kwargs):
-        problems = {}
-        codes = Counter(department["code"] for department in data["departments"])
-        repeated = sorted(code for code, count in codes.items() if count > 1)
-        if repeated:
-            problems["departments"] = [f"department code {code} is listed more than once"
-                                       for code in repeated]
-        route_problems = []
-        for route in data["routes"]:
-            if route["department_code"] not in codes:
-                route_problems.append(
-                    f"route {route['jurisdiction_id']}/{route['service_code']} names department "
-                    f"{route['department_code']}, which is not among the departments")
-        keys = Counter((route["jurisdiction_id"], route["service_code"]) for route in data["routes"])
-        route_problems.extend(
-            f"service code {service_code} has more than one route in jurisdiction {jurisdiction}"
-            for (jurisdiction, service_code), count in sorted(keys.items()) if count > 1)
-        if route_problems:
-            problems["routes"] = route_problems
+    def references_hold(self, data, **kwargs):
+        problems = reference_problems(data)
         if problems:
             raise ValidationError(problems)
+
+
+def repeated(values) -> list[str]:
+    return sorted(value for value, count in Counter(values).items() if count > 1)
+
+
+def reference_problems(data: dict) -> dict[str, list[str]]:
+    problems: dict[str, list[str]] = {}
+
+    def say(section, message):
+        problems.setdefault(section, []).append(message)
+
+    jurisdictions = {j["id"]: j for j in data["jurisdictions"]}
+    for value in repeated(j["id"] for j in data["jurisdictions"]):
+        say("jurisdictions", f"jurisdiction {value} is listed more than once")
+    for jurisdiction in data["jurisdictions"]:
+        if jurisdiction["parent"] is not None and jurisdiction["parent"] not in jurisdictions:
+            say("jurisdictions", f"{jurisdiction['id']}'s parent {jurisdiction['parent']} is not "
+                                 "a jurisdiction here")
+        seen, current = set(), jurisdiction
+        while current and current["parent"] in jurisdictions:
+            if current["id"] in seen:
+                say("jurisdictions", f"{jurisdiction['id']} is its own ancestor")
+                break
+            seen.add(current["id"])
+            current = jurisdictions[current["parent"]]
+        for value in repeated(area["name"] for area in jurisdiction["areas"]):
+            say("jurisdictions", f"{jurisdiction['id']} names area {value} twice")
+    departments = {d["code"]: d for d in data["departments"]}
+    for value in repeated(d["code"] for d in data["departments"]):
+        say("departments", f"department {value} is listed more than once")
+    for value in repeated(person["id"] for d in data["departments"] for person in d["staff"]):
+        say("departments", f"staff id {value} is listed more than once")
+    for department in data["departments"]:
+        if department["jurisdiction"] not in jurisdictions:
+            say("departments", f"department {department['code']} belongs to unknown "
+                               f"jurisdiction {department['jurisdiction']}")
+        staff = {person["id"] for person in department["staff"]}
+        named = [("supervisor", department["supervisor"]), ("head", department["head"])] + \
+            [("on_call", shift["staff"]) for shift in department["on_call"]]
+        for role, who in named:
+            if who is not None and who not in staff:
+                say("departments", f"department {department['code']}'s {role} {who} is not "
+                                   "among its staff")
+    for value in repeated(rule["id"] for rule in data["rules"]):
+        say("rules", f"rule {value} is listed more than once")
+    for rule in data["rules"]:
+        jurisdiction = jurisdictions.get(rule["jurisdiction"])
+        department = departments.get(rule["department"])
+        if jurisdiction is None:
+            say("rules", f"rule {rule['id']} names unknown jurisdiction {rule['jurisdiction']}")
+            continue
+        if department is None:
+            say("rules", f"rule {rule['id']} names unknown department {rule['department']}")
+            continue
+        if department["jurisdiction"] != rule["jurisdiction"]:
+            say("rules", f"rule {rule['id']}: department {department['code']} belongs to "
+                         f"{department['jurisdiction']}, not {rule['jurisdiction']}")
+        unserved = sorted(set(rule["categories"]) - set(jurisdiction["serves"]))
+        if unserved or not jurisdiction["serves"]:
+            say("rules", f"rule {rule['id']} can never match: {rule['jurisdiction']} does not "
+                         f"serve {', '.join(unserved) or 'any category'}")
+        if rule["area"] is not None and rule["area"] not in {a["name"] for a in jurisdiction["areas"]}:
+            say("rules", f"rule {rule['id']} names unknown area {rule['area']} of "
+                         f"{rule['jurisdiction']}")
+        if rule["person"] is not None and rule["person"] not in {p["id"] for p in department["staff"]}:
+            say("rules", f"rule {rule['id']}: person {rule['person']} is not on the staff of "
+                         f"{department['code']}")
+        if rule["assign"] and not department["staff"]:
+            say("rules", f"rule {rule['id']} picks a person {rule['assign']} but department "
+                         f"{department['code']} has no staff")
+    return problems
 
 
 DirectoryInForceSchema = in_force_schema("DirectoryInForceSchema", DirectorySchema)

@@ -1,5 +1,4 @@
 """routing's entrypoints: events and the admin API in, commands to handlers, answers out."""
-from functools import partial
 from pathlib import Path
 
 from loop311_shared.auth import authenticated_name
@@ -15,6 +14,7 @@ from loop311_shared.web import Doc, http, json_object, json_response, load
 
 from . import handlers
 from .commands import ImportDirectory
+from .dependencies import Directories
 from .models import outbox
 from .schemas import DirectoryInForceSchema, DirectorySchema
 from .settings import RoutingSettings
@@ -28,15 +28,14 @@ class RoutingService(OperationalEndpoints):
     settings = SettingsProvider(RoutingSettings)
     outbox_relay = OutboxRelay("database", outbox)
     metrics = Metrics()
+    directories = Directories()
 
     @handle_event("request_created")
     def handle_request_created(self, event):
-        handler = partial(handlers.handle_request_created,
-                          jurisdiction_id=self.settings.jurisdiction_id)
-        return apply_once(RoutingUnitOfWork(self.database, self.name), event, handler)
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_created)
 
     @http("PUT", "/admin/v1/directory", doc=Doc(
-        summary="Import the routing directory (departments and category routes), all or nothing",
+        summary="Import the directory (jurisdictions, departments and staff, rules), all or nothing",
         tags=("admin",), body=DirectorySchema,
         answers={200: ("the version now in force", ImportedVersionSchema)}, errors=(400, 401, 409),
         security="admin"))
@@ -44,7 +43,7 @@ class RoutingService(OperationalEndpoints):
         author = authenticated_name(request.headers.get("Authorization"),
                                     self.settings.admin_api_tokens)
         document = load(DirectorySchema(), json_object(request))
-        version = run(RoutingUnitOfWork(self.database), handlers.import_directory,
+        version = run(self._unit_of_work(), handlers.import_directory,
                       ImportDirectory(document=document, author=author))
         return json_response(version)
 
@@ -54,7 +53,10 @@ class RoutingService(OperationalEndpoints):
         errors=(401, 404), security="admin"))
     def current_directory(self, request):
         authenticated_name(request.headers.get("Authorization"), self.settings.admin_api_tokens)
-        current = RoutingUnitOfWork(self.database).directory.current_import()
+        current = self._unit_of_work().directory.current_import()
         if current is None:
             raise NotFound("no directory has been imported yet: PUT /admin/v1/directory")
         return json_response(current)
+
+    def _unit_of_work(self) -> RoutingUnitOfWork:
+        return RoutingUnitOfWork(self.database, self.name, self.directories)

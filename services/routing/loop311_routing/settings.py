@@ -1,10 +1,10 @@
-"""Every environment variable routing reads, parsed once at start (see loop311_shared.settings)."""
-from pydantic import Field
+"""Every environment variable routing reads, parsed once at start (see loop311_shared.settings).
 
+routing has none of its own: where requests go is the imported directory, not a setting.
+(JURISDICTION_ID, which named the one jurisdiction of directory/1, is no longer read.)
+"""
 from loop311_shared.settings import ServiceSettings
 
 
 class RoutingSettings(ServiceSettings):
-    jurisdiction_id: str = Field("city", min_length=1, max_length=64,
-                                 description="The Open311 jurisdiction whose routes assign "
-                                             "this deployment's requests")
+    pass

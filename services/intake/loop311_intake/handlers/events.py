@@ -8,7 +8,7 @@ from ..unit_of_work import IntakeUnitOfWork
 def handle_request_assigned(uow: IntakeUnitOfWork, event: Event) -> None:
     uow.requests.touch(int(event.data["request_id"]), utcnow(),
                        department_code=event.data["department_code"],
-                       agency_responsible=event.data["department_name"])
+                       agency_responsible=event.data["agency_responsible"])
 
 
 def handle_sla_started(uow: IntakeUnitOfWork, event: Event) -> None:
