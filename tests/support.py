@@ -4,6 +4,7 @@ import functools
 import mailbox
 import socket
 import time
+from datetime import datetime, timezone
 from email import message_from_bytes
 from email.message import EmailMessage
 from pathlib import Path
@@ -132,3 +133,12 @@ def import_configuration(config: dict, kind: str, document: dict | None = None) 
     return import_document(f"http://{config['WEB_SERVER_ADDRESS']}", kind,
                            document if document is not None else demo_document(kind),
                            TEST_ADMIN_TOKEN)
+
+
+def request_created(request_id, service_code="pothole", lat=27.7705, long=-82.6383):
+    """A request_created envelope as intake publishes it; by default a pothole at St.
+    Petersburg's City Hall (the demo directory's ground)."""
+    return make_envelope("request_created", request_id, {
+        "request_id": request_id, "service_code": service_code, "service_name": service_code,
+        "description": "deep", "lat": lat, "long": long, "address": None, "channel": "web",
+        "contact_ref": None, "requested_at": datetime.now(timezone.utc)})

@@ -44,6 +44,7 @@ CATALOG = {
                       upcasters={1: schemas.request_assigned_v1_to_v2}),
         EventContract("request_needs_triage", 2, "routing", schemas.RequestNeedsTriageV2,
                       upcasters={1: schemas.request_needs_triage_v1_to_v2}),
+        EventContract("request_reassigned", 1, "routing", schemas.RequestReassignedV1),
         EventContract("sla_started", 1, "sla", schemas.SlaStartedV1),
     )
 }
@@ -51,9 +52,9 @@ CATALOG = {
 # consumer service -> event types it handles. Publishers declare these queues before they
 # publish, so an event is never dropped because its consumer has not started yet.
 SUBSCRIPTIONS = {
-    "routing": ("request_created",),
+    "routing": ("request_created", "request_status_changed"),
     "sla": ("request_assigned",),
-    "intake": ("request_assigned", "sla_started"),
+    "intake": ("request_assigned", "request_reassigned", "sla_started"),
     "notify": ("request_created", "resident_contact_recorded", "resident_opted_out"),
 }
 

@@ -86,6 +86,29 @@ def request_needs_triage_v1_to_v2(data: dict) -> dict:
     return {**data, "reason_code": "no_matching_rule"}
 
 
+class RequestReassignedV1(EventData):
+    """Staff moved a request: to another person, department or jurisdiction, or corrected
+    its category. `previous_*` say where it was; `reason` why (the audit trail's)."""
+
+    request_id = fields.String(required=True)
+    service_code = fields.String(required=True)
+    previous_service_code = fields.String(required=True)
+    jurisdiction_id = fields.String(required=True)
+    jurisdiction_name = fields.String(required=True)
+    department_code = fields.String(required=True)
+    department_name = fields.String(required=True)
+    agency_responsible = fields.String(required=True)
+    assignee_id = fields.String(allow_none=True, load_default=None)
+    assignee_name = fields.String(allow_none=True, load_default=None)
+    rule_id = fields.String(allow_none=True, load_default=None)
+    previous_jurisdiction_id = fields.String(allow_none=True, load_default=None)
+    previous_department_code = fields.String(allow_none=True, load_default=None)
+    previous_assignee_id = fields.String(allow_none=True, load_default=None)
+    reason = fields.String(required=True)
+    reassigned_by = fields.String(required=True)
+    reassigned_at = fields.AwareDateTime(required=True)
+
+
 class SlaStartedV1(EventData):
     request_id = fields.String(required=True)
     service_code = fields.String(required=True)

@@ -1,11 +1,9 @@
 """routing against the real broker and PostgreSQL, with the demo directory imported
 through its admin API."""
-from datetime import datetime, timezone
 
 import pytest
 import requests
 
-from loop311_contracts.envelope import make_envelope
 from loop311_routing.schemas import DirectorySchema
 from loop311_routing.service import RoutingService
 from loop311_sla.service import SlaService
@@ -15,17 +13,11 @@ from support import (
     demo_document,
     import_configuration,
     publish_envelope,
+    request_created,
 )
 
 ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
 
-
-def request_created(request_id, service_code="pothole", lat=27.7705, long=-82.6383):
-    return make_envelope("request_created", request_id, {
-        "request_id": request_id, "service_code": service_code, "service_name": "Pothole",
-        "description": "deep", "lat": lat, "long": long, "address": None,
-        "channel": "web", "contact_ref": None, "requested_at": datetime.now(timezone.utc),
-    })
 
 
 @pytest.fixture

@@ -7,13 +7,13 @@ import pytest
 from sqlalchemy import func, select
 
 import loop311_routing
-from loop311_routing import handlers
-from loop311_routing.commands import ImportDirectory
+from loop311_routing import handlers, queries
+from loop311_routing.commands import ImportDirectory, ReassignRequest
 from loop311_routing.domain.directory import build_directory
 from loop311_routing.models import assignments, configuration_versions, departments, outbox
-from loop311_routing.schemas import DirectorySchema
+from loop311_routing.schemas import DirectorySchema, QueueQuerySchema
 from loop311_routing.unit_of_work import RoutingUnitOfWork
-from loop311_shared.errors import Conflict, Invalid
+from loop311_shared.errors import Conflict, Invalid, NotFound
 from loop311_shared.loading import load
 from loop311_shared.unit_of_work import Delivery, apply_once, run
 from support import demo_document, received_event
@@ -276,3 +276,112 @@ def test_a_department_with_assigned_requests_cannot_be_removed(imported):
     with pytest.raises(Conflict, match="pc-public-works"):
         import_directory(imported, directory_document(without_county_public_works))
     assert imported.directory.current_import()["version"] == 1
+
+
+# Staff move requests: every move kept, every move announced.
+
+def reassign(uow, request_id, **move):
+    return run(uow, handlers.reassign_request,
+               ReassignRequest(request_id, reason=move.pop("reason", "misreported"),
+                               author="alice", **move))
+
+
+def test_a_person_hands_a_request_to_a_colleague(imported):
+    first = route(imported, "1", "pothole")["data"]["assignee_id"]
+    colleague = "st-petersburg-streets-3" if first != "st-petersburg-streets-3" else \
+        "st-petersburg-streets-2"
+
+    moved = reassign(imported, "1", assignee=colleague, reason="on leave this week")
+
+    assert (moved["assignee_id"], moved["previous_assignee_id"]) == (colleague, first)
+    event = published(imported)[-1]
+    assert event["type"] == "request_reassigned" and event["data"]["reason"] == "on leave this week"
+    [move] = queries.assignment_with_moves(imported.session, "1")["moves"]
+    assert (move["moved_by"], move["from_assignee_id"], move["to_assignee_id"]) == (
+        "alice", first, colleague)
+
+
+def test_the_county_sends_a_request_to_the_city_in_one_step(imported):
+    assert route(imported, "1", "pothole", PALM_HARBOR)["data"]["jurisdiction_id"] == \
+        "pinellas-county"
+
+    moved = reassign(imported, "1", jurisdiction="clearwater", reason="city-maintained road")
+
+    assert (moved["jurisdiction_id"], moved["department_code"]) == ("clearwater",
+                                                                    "clearwater-streets")
+    assert moved["previous_jurisdiction_id"] == "pinellas-county"
+    assert moved["rule_id"] == "clearwater-streets" and moved["assignee_id"]
+
+
+def test_a_corrected_category_is_placed_again_by_the_rules(imported):
+    assert route(imported, "1", "rodent")["data"]["jurisdiction_id"] == "pinellas-county"
+
+    moved = reassign(imported, "1", service_code="pothole", reason="it is a pothole")
+
+    assert (moved["service_code"], moved["previous_service_code"]) == ("pothole", "rodent")
+    assert moved["jurisdiction_id"] == "st-petersburg"
+
+
+def test_a_triage_item_is_assigned_by_hand(imported):
+    route(imported, "1", "general")
+
+    moved = reassign(imported, "1", department="st-petersburg-streets", service_code="pothole",
+                     assignee="st-petersburg-streets-2", reason="pothole, from the photo")
+
+    assert moved["previous_department_code"] is None
+    row = imported.session.execute(select(assignments)).one()
+    assert (row.state, row.department_code, row.service_code) == (
+        "assigned", "st-petersburg-streets", "pothole")
+
+
+@pytest.mark.parametrize("move, error, says", [
+    ({"department": "stp-snow"}, NotFound, "no department 'stp-snow'"),
+    ({"assignee": "clearwater-streets-2"}, Invalid, "not on the staff of st-petersburg-streets"),
+    ({"jurisdiction": "atlantis"}, NotFound, "no jurisdiction 'atlantis'"),
+    ({"jurisdiction": "clearwater", "service_code": "rodent"}, Conflict, "nobody takes it there"),
+])
+def test_an_impossible_move_is_refused_and_changes_nothing(imported, move, error, says):
+    route(imported, "1", "pothole")
+    before = published(imported)
+
+    with pytest.raises(error, match=says):
+        reassign(imported, "1", **move)
+
+    assert published(imported) == before
+    assert queries.assignment_with_moves(imported.session, "1")["moves"] == []
+
+
+def test_a_request_routing_never_saw_cannot_be_moved(imported):
+    with pytest.raises(NotFound, match="has not seen"):
+        reassign(imported, "404", assignee="st-petersburg-streets-2")
+
+
+def queue(uow, **which):
+    filters = load(QueueQuerySchema(), which.pop("filters", {}))
+    return queries.work_queue(uow.session, filters, **which)
+
+
+def test_work_queues_of_a_department_a_person_and_triage(imported):
+    for number in range(3):
+        route(imported, str(number), "pothole", (27.7705 + number * 0.001, -82.6383))
+    route(imported, "t1", "pothole", TAMPA)
+    apply_once(imported, received_event("request_status_changed", {
+        "request_id": "0", "service_code": "pothole", "previous_status": "open",
+        "status": "closed", "resolution": "fixed", "public_note": "Patched",
+        "changed_at": datetime(2026, 11, 25, tzinfo=timezone.utc)}, subject="0"),
+        handlers.handle_request_status_changed)
+
+    department = queue(imported, department="st-petersburg-streets")
+    assert [item["request_id"] for item in department["items"]] == ["1", "2"]
+    assert queue(imported, department="st-petersburg-streets",
+                 filters={"status": "all"})["total"] == 3
+    page = queue(imported, department="st-petersburg-streets",
+                 filters={"status": "all", "page_size": 2, "page": 2})
+    assert [item["request_id"] for item in page["items"]] == ["2"]
+    mine = queue(imported, assignee="st-petersburg-streets-3", filters={"status": "all"})
+    assert [item["request_id"] for item in mine["items"]] == ["1"]
+    triage = queue(imported, triage=True)
+    assert [(i["request_id"], i["state"]) for i in triage["items"]] == [("t1", "triage")]
+    assert "outside every jurisdiction" in triage["items"][0]["triage_reason"]
+    assert queue(imported, department="st-petersburg-streets",
+                 filters={"category": "drainage"})["total"] == 0

@@ -256,6 +256,10 @@ class IntakeService(OperationalEndpoints):
     def handle_request_assigned(self, event):
         return apply_once(self.unit_of_work(), event, handlers.handle_request_assigned)
 
+    @handle_event("request_reassigned")
+    def handle_request_reassigned(self, event):
+        return apply_once(self.unit_of_work(), event, handlers.handle_request_reassigned)
+
     @handle_event("sla_started")
     def handle_sla_started(self, event):
         return apply_once(self.unit_of_work(), event, handlers.handle_sla_started)

@@ -1,7 +1,7 @@
 from sqlalchemy import Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
 
 from loop311_shared.reference_data import configuration_versions_table
-from loop311_shared.tables import messaging_tables
+from loop311_shared.tables import BigId, messaging_tables
 
 metadata = MetaData()
 outbox, inbox = messaging_tables(metadata)
@@ -38,4 +38,22 @@ rotations = Table(
     "rotations", metadata,
     Column("rule_id", String(64), primary_key=True),
     Column("turn", Integer, nullable=False),
+)
+
+# The audit trail: every move of a request, who made it, when and why.
+assignment_moves = Table(
+    "assignment_moves", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("request_id", String(64), nullable=False, index=True),
+    Column("moved_at", DateTime(timezone=True), nullable=False),
+    Column("moved_by", String(100), nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("from_service_code", String(64)),
+    Column("from_jurisdiction_id", String(64)),
+    Column("from_department_code", String(32)),
+    Column("from_assignee_id", String(64)),
+    Column("to_service_code", String(64), nullable=False),
+    Column("to_jurisdiction_id", String(64), nullable=False),
+    Column("to_department_code", String(32), nullable=False),
+    Column("to_assignee_id", String(64)),
 )

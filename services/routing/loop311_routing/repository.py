@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from loop311_shared import reference_data
 
-from .models import assignments, configuration_versions, departments, rotations
+from .models import assignment_moves, assignments, configuration_versions, departments, rotations
 
 KIND = "directory"
 
@@ -61,6 +61,30 @@ class DirectoryRepository:
             jurisdiction_id=jurisdiction_id, department_code=department_code,
             assignee_id=assignee_id, rule_id=rule_id,
             state="triage" if triage_reason else "assigned", triage_reason=triage_reason))
+
+    def assignment(self, request_id: str, for_update: bool = False):
+        query = select(assignments).where(assignments.c.request_id == request_id)
+        return self.session.execute(query.with_for_update() if for_update else query).first()
+
+    def move(self, request_id: str, moved_by: str, reason: str, at: datetime, before, *,
+             service_code: str, jurisdiction_id: str, department_code: str,
+             assignee_id: str | None, rule_id: str | None) -> None:
+        """Put the request where it now belongs, and keep the move in the audit trail."""
+        self.session.execute(update(assignments).where(assignments.c.request_id == request_id)
+                             .values(service_code=service_code, jurisdiction_id=jurisdiction_id,
+                                     department_code=department_code, assignee_id=assignee_id,
+                                     rule_id=rule_id, state="assigned", triage_reason=None))
+        self.session.execute(insert(assignment_moves).values(
+            request_id=request_id, moved_at=at, moved_by=moved_by, reason=reason,
+            from_service_code=before.service_code, from_jurisdiction_id=before.jurisdiction_id,
+            from_department_code=before.department_code, from_assignee_id=before.assignee_id,
+            to_service_code=service_code, to_jurisdiction_id=jurisdiction_id,
+            to_department_code=department_code, to_assignee_id=assignee_id))
+
+
+    def set_status(self, request_id: str, status: str) -> None:
+        self.session.execute(update(assignments).where(assignments.c.request_id == request_id)
+                             .values(status=status))
 
     def open_items(self, staff: list[str]) -> dict[str, int]:
         """How many open assignments each of these people holds."""

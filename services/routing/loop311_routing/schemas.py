@@ -212,3 +212,79 @@ def reference_problems(data: dict) -> dict[str, list[str]]:
 
 
 DirectoryInForceSchema = in_force_schema("DirectoryInForceSchema", DirectorySchema)
+
+
+class ReassignSchema(Schema):
+    """Where a request goes now, and why. Name one: a corrected `service_code` (the rules
+    place it again), a `jurisdiction` to transfer to (its rules decide), a `department`
+    (and optionally an `assignee` on its staff), or just an `assignee` in its department."""
+
+    reason = text(1000, required=True)
+    service_code = fields.String(load_default=None, allow_none=True,
+                                 validate=validate.Length(min=1, max=64))
+    jurisdiction = fields.String(load_default=None, allow_none=True)
+    department = fields.String(load_default=None, allow_none=True)
+    assignee = fields.String(load_default=None, allow_none=True)
+
+    @validates_schema
+    def says_where(self, data, **kwargs):
+        if not any(data.get(name) for name in ("service_code", "jurisdiction", "department",
+                                               "assignee")):
+            raise ValidationError("say where it goes: service_code, jurisdiction, department "
+                                  "or assignee", "reason")
+        if data.get("jurisdiction") and (data.get("department") or data.get("assignee")):
+            raise ValidationError("a transfer to a jurisdiction lets its rules pick the "
+                                  "department: give jurisdiction alone", "jurisdiction")
+
+
+class MoveSchema(Schema):
+    moved_at = fields.String()
+    moved_by = fields.String()
+    reason = fields.String()
+    from_service_code = fields.String(allow_none=True)
+    from_jurisdiction_id = fields.String(allow_none=True)
+    from_department_code = fields.String(allow_none=True)
+    from_assignee_id = fields.String(allow_none=True)
+    to_service_code = fields.String()
+    to_jurisdiction_id = fields.String()
+    to_department_code = fields.String()
+    to_assignee_id = fields.String(allow_none=True)
+
+
+class QueueItemSchema(Schema):
+    request_id = fields.String()
+    service_code = fields.String()
+    jurisdiction_id = fields.String(allow_none=True)
+    department_code = fields.String(allow_none=True)
+    assignee_id = fields.String(allow_none=True)
+    rule_id = fields.String(allow_none=True)
+    state = fields.String(metadata={"enum": ["assigned", "triage"]})
+    status = fields.String(metadata={"enum": ["open", "closed"]})
+    triage_reason = fields.String(allow_none=True)
+    lat = fields.Float(allow_none=True)
+    long = fields.Float(allow_none=True)
+    assigned_at = fields.String()
+
+
+class AssignmentSchema(QueueItemSchema):
+    """A request's place now, and every move that brought it there."""
+
+    moves = fields.List(fields.Nested(MoveSchema))
+
+
+class QueuePageSchema(Schema):
+    items = fields.List(fields.Nested(QueueItemSchema))
+    total = fields.Integer()
+    page = fields.Integer()
+    page_size = fields.Integer()
+
+
+class QueueQuerySchema(Schema):
+    """Filters of a work queue; the oldest first."""
+
+    status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
+    category = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    jurisdiction = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    older_than_hours = fields.Float(load_default=None, validate=validate.Range(min=0, max=87600))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
+    page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

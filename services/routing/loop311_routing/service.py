@@ -12,11 +12,18 @@ from loop311_shared.settings import SettingsProvider
 from loop311_shared.unit_of_work import apply_once, run
 from loop311_shared.web import Doc, http, json_object, json_response, load
 
-from . import handlers
-from .commands import ImportDirectory
+from . import handlers, queries
+from .commands import ImportDirectory, ReassignRequest
 from .dependencies import Directories
 from .models import outbox
-from .schemas import DirectoryInForceSchema, DirectorySchema
+from .schemas import (
+    AssignmentSchema,
+    DirectoryInForceSchema,
+    DirectorySchema,
+    QueuePageSchema,
+    QueueQuerySchema,
+    ReassignSchema,
+)
 from .settings import RoutingSettings
 from .unit_of_work import RoutingUnitOfWork
 
@@ -57,6 +64,58 @@ class RoutingService(OperationalEndpoints):
         if current is None:
             raise NotFound("no directory has been imported yet: PUT /admin/v1/directory")
         return json_response(current)
+
+    @handle_event("request_status_changed")
+    def handle_request_status_changed(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_status_changed)
+
+    # Staff: move a request, read its trail, read the work queues.
+
+    @http("POST", "/staff/v1/requests/<string:request_id>/assignment", doc=Doc(
+        summary="Reassign or transfer a request, or correct its category", tags=("staff",),
+        body=ReassignSchema, answers={200: ("Where it is now", None)},
+        errors=(400, 401, 404, 409), security="staff"))
+    def reassign_request(self, request, request_id):
+        author = self._holder(request, self.settings.staff_api_tokens)
+        move = load(ReassignSchema(), json_object(request))
+        return json_response(run(self._unit_of_work(), handlers.reassign_request,
+                                 ReassignRequest(request_id, author=author, **move)))
+
+    @http("GET", "/staff/v1/requests/<string:request_id>/assignment", doc=Doc(
+        summary="Where a request is, and every move that brought it there", tags=("staff",),
+        answers={200: ("Its place and audit trail", AssignmentSchema)}, errors=(401, 404),
+        security="staff"))
+    def assignment_trail(self, request, request_id):
+        self._holder(request, self.settings.staff_api_tokens)
+        return json_response(queries.assignment_with_moves(self.database, request_id))
+
+    @http("GET", "/staff/v1/queues/triage", doc=Doc(
+        summary="Requests nobody could take, with the reason", tags=("staff",),
+        query=QueueQuerySchema, answers={200: ("One page", QueuePageSchema)}, errors=(400, 401),
+        security="staff"))
+    def triage_queue(self, request):
+        return self._queue(request, triage=True)
+
+    @http("GET", "/staff/v1/queues/departments/<string:code>", doc=Doc(
+        summary="A department's work queue", tags=("staff",), query=QueueQuerySchema,
+        answers={200: ("One page", QueuePageSchema)}, errors=(400, 401), security="staff"))
+    def department_queue(self, request, code):
+        return self._queue(request, department=code)
+
+    @http("GET", "/staff/v1/queues/staff/<string:staff_id>", doc=Doc(
+        summary="A person's work queue", tags=("staff",), query=QueueQuerySchema,
+        answers={200: ("One page", QueuePageSchema)}, errors=(400, 401), security="staff"))
+    def personal_queue(self, request, staff_id):
+        return self._queue(request, assignee=staff_id)
+
+    def _queue(self, request, **which):
+        self._holder(request, self.settings.staff_api_tokens)
+        filters = load(QueueQuerySchema(), request.args.to_dict())
+        return json_response(queries.work_queue(self.database, filters, **which))
+
+    @staticmethod
+    def _holder(request, holders):
+        return authenticated_name(request.headers.get("Authorization"), holders)
 
     def _unit_of_work(self) -> RoutingUnitOfWork:
         return RoutingUnitOfWork(self.database, self.name, self.directories)

@@ -134,11 +134,18 @@ class Directory:
             return Decision(triage_reason="not_served", innermost=innermost,
                             triage_text=f"no jurisdiction serves {service_code} at "
                                         f"({lat}, {long})")
-        point = Point(long, lat)
+        return self.decide_within(jurisdiction, service_code, lat, long, moment, innermost)
+
+    def decide_within(self, jurisdiction: Jurisdiction, service_code: str, lat, long,
+                      moment: datetime, innermost: str = "") -> Decision:
+        """The first rule of this jurisdiction that takes the request (a transfer names the
+        jurisdiction; where the point lies does not choose it)."""
+        point = None if lat is None or long is None else Point(long, lat)
         for rule in self.rules_by_jurisdiction.get(jurisdiction.id, []):
             if rule.matches(service_code, point, moment, jurisdiction.timezone):
-                return Decision(jurisdiction, rule, innermost=innermost)
-        return Decision(jurisdiction, triage_reason="no_matching_rule", innermost=innermost,
+                return Decision(jurisdiction, rule, innermost=innermost or jurisdiction.id)
+        return Decision(jurisdiction, triage_reason="no_matching_rule",
+                        innermost=innermost or jurisdiction.id,
                         triage_text=f"no rule of {jurisdiction.name} takes {service_code} here "
                                     "at this time")
 
