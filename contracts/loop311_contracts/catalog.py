@@ -45,6 +45,7 @@ CATALOG = {
         EventContract("request_needs_triage", 2, "routing", schemas.RequestNeedsTriageV2,
                       upcasters={1: schemas.request_needs_triage_v1_to_v2}),
         EventContract("request_reassigned", 1, "routing", schemas.RequestReassignedV1),
+        EventContract("directory_changed", 1, "routing", schemas.DirectoryChangedV1),
         EventContract("sla_started", 1, "sla", schemas.SlaStartedV1),
     )
 }
@@ -54,7 +55,7 @@ CATALOG = {
 SUBSCRIPTIONS = {
     "routing": ("request_created", "request_status_changed"),
     "sla": ("request_assigned",),
-    "intake": ("request_assigned", "request_reassigned", "sla_started"),
+    "intake": ("request_assigned", "request_reassigned", "directory_changed", "sla_started"),
     "notify": ("request_created", "resident_contact_recorded", "resident_opted_out"),
 }
 

@@ -109,6 +109,21 @@ class RequestReassignedV1(EventData):
     reassigned_at = fields.AwareDateTime(required=True)
 
 
+class JurisdictionOffersV1(EventData):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    parent = fields.String(allow_none=True, load_default=None)
+    offers = fields.List(fields.String(), required=True)
+
+
+class DirectoryChangedV1(EventData):
+    """routing imported a directory: the jurisdictions on the platform and, for each, the
+    categories its residents can report there (its own and those its ancestors serve)."""
+
+    version = fields.Integer(required=True, strict=True)
+    jurisdictions = fields.List(fields.Nested(JurisdictionOffersV1), required=True)
+
+
 class SlaStartedV1(EventData):
     request_id = fields.String(required=True)
     service_code = fields.String(required=True)

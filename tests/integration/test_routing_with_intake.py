@@ -101,3 +101,18 @@ def metric(config, outcome):
                rf'outcome="{outcome}",service="routing"\}} (\S+)')
     found = re.search(pattern, body)
     return float(found[1]) if found else 0.0
+
+
+def test_each_jurisdiction_routing_announces_is_an_open311_jurisdiction_id(platform):
+    def services(jurisdiction_id):
+        return requests.get(f"{platform['intake']}/open311/v2/services.json",
+                            params={"jurisdiction_id": jurisdiction_id}, timeout=5)
+
+    listed = wait_until(lambda: services("clearwater").status_code == 200 and services("clearwater"),
+                        message="intake never learned the jurisdictions")
+    assert {"pothole", "drainage", "general"} <= {s["service_code"] for s in listed.json()}
+    assert services("atlantis").status_code == 404
+    posted = requests.post(f"{platform['intake']}/open311/v2/requests.json", timeout=5, data={
+        "api_key": TEST_API_KEY, "service_code": "pothole", "jurisdiction_id": "st-petersburg",
+        "attribute[size]": "small", **ST_PETERSBURG})
+    assert posted.status_code == 201

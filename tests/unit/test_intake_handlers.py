@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import func, select
 
 import loop311_intake
-from loop311_intake import handlers
+from loop311_intake import handlers, queries
 from loop311_intake.commands import (
     AddComment,
     ChangeStatus,
@@ -20,7 +20,7 @@ from loop311_intake.errors import NotAllowedNow
 from loop311_intake.models import outbox, service_requests
 from loop311_intake.schemas import CallInSchema, CatalogSchema, ReportSchema
 from loop311_intake.unit_of_work import IntakeRules, IntakeUnitOfWork
-from loop311_shared.errors import Invalid
+from loop311_shared.errors import Invalid, NotFound
 from loop311_shared.unit_of_work import run
 from support import DEMO_PLATFORM, demo_document, received_event
 
@@ -175,3 +175,26 @@ def test_an_assignment_reaches_the_public_record(uow):
 
     agency = uow.session.execute(select(service_requests.c.agency_responsible)).scalar_one()
     assert agency == "City of St. Petersburg — Public Works Department"
+
+
+def announce(uow, version, jurisdictions):
+    run(uow, handlers.handle_directory_changed, received_event("directory_changed", {
+        "version": version, "jurisdictions": jurisdictions}, subject="directory"))
+
+
+def test_a_jurisdiction_offers_what_routing_announced_and_nothing_else(uow):
+    announce(uow, 2, [{"id": "gulfport", "name": "City of Gulfport", "parent": "county",
+                       "offers": ["pothole", "streetlight"]}])
+    announce(uow, 1, [])  # an older announcement, late: changes nothing
+
+    offered = queries.jurisdiction_offers(uow.session, "gulfport", DEMO_PLATFORM)
+    assert offered == {"pothole", "streetlight", "general"}
+    assert [s["service_code"] for s in queries.list_services(uow.session, offered)] == [
+        "general", "pothole", "streetlight"]
+    assert queries.jurisdiction_offers(uow.session, DEMO_PLATFORM, DEMO_PLATFORM) is None
+    with pytest.raises(NotFound, match="'atlantis' is not served here"):
+        queries.jurisdiction_offers(uow.session, "atlantis", DEMO_PLATFORM)
+    with pytest.raises(Invalid, match="not offered in that jurisdiction_id"):
+        run(uow, handlers.submit_request, SubmitRequest(
+            fields=ReportSchema().load({**POTHOLE, "service_code": "graffiti"}), channel="web",
+            offered=offered))

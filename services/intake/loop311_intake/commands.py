@@ -32,6 +32,7 @@ class SubmitRequest:
     require_attributes: bool = True
     idempotency: IdempotencyKey | None = None
     images: tuple[Image, ...] = ()
+    offered: frozenset[str] | None = None  # what the client's jurisdiction_id offers
 
 
 @dataclass(frozen=True)

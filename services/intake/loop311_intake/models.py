@@ -134,3 +134,14 @@ media = Table(
     Column("content_type", String(100), nullable=False),
     Column("data", LargeBinary, nullable=False),
 )
+
+# What routing announced of its directory (directory_changed): the platform's jurisdictions
+# and what residents can report in each. routing owns the fact; this is intake's copy.
+jurisdictions = Table(
+    "jurisdictions", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("parent_id", String(64)),
+    Column("offers", JSON, nullable=False),
+    Column("directory_version", Integer, nullable=False),
+)

@@ -7,6 +7,7 @@ from sqlalchemy.orm import Session
 from loop311_shared.errors import Invalid, NotFound
 from loop311_shared.reference_data import current_import
 
+from .domain.categorize import TRIAGE
 from .domain.ids import is_id
 from .models import (
     configuration_versions,
@@ -16,6 +17,7 @@ from .models import (
     service_catalog,
     service_requests,
 )
+from .repository.jurisdictions import JurisdictionRepository
 
 MAX_RANGE = timedelta(days=90)
 DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
@@ -23,11 +25,26 @@ DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE = 100, 1000
 PUBLIC_STATUS = {"open": "open", "acknowledged": "open", "in_progress": "open", "closed": "closed"}
 
 
-def list_services(session: Session) -> list[dict]:
+def jurisdiction_offers(session: Session, given, platform: str) -> frozenset[str] | None:
+    """What a client's jurisdiction_id offers: None (everything) for none or the platform's
+    own id; the categories routing announced for one of the platform's jurisdictions;
+    NotFound for any other."""
+    if given in (None, "", platform):
+        return None
+    offers = JurisdictionRepository(session).offers(given)
+    if offers is None:
+        raise NotFound(f"jurisdiction_id {given!r} is not served here (this is {platform!r}, "
+                       "with the jurisdictions routing announces)")
+    return frozenset(offers) | {TRIAGE}
+
+
+def list_services(session: Session, offered: frozenset[str] | None = None) -> list[dict]:
     has_attributes = exists().where(
         service_attributes.c.service_code == service_catalog.c.service_code)
     rows = session.execute(select(service_catalog, has_attributes.label("has_attributes"))
-                           .where(service_catalog.c.active.is_(True))
+                           .where(service_catalog.c.active.is_(True),
+                                  service_catalog.c.service_code.in_(offered) if offered is not None
+                                  else True)
                            .order_by(service_catalog.c.service_code))
     return [{
         "service_code": row.service_code, "service_name": row.service_name,
@@ -37,10 +54,13 @@ def list_services(session: Session) -> list[dict]:
     } for row in rows]
 
 
-def service_definition(session: Session, service_code: str) -> dict:
-    if not session.execute(select(service_catalog.c.service_code)
-                           .where(service_catalog.c.service_code == service_code,
-                                  service_catalog.c.active.is_(True))).first():
+def service_definition(session: Session, service_code: str,
+                       offered: frozenset[str] | None = None) -> dict:
+    offered_here = offered is None or service_code in offered
+    if not offered_here or not session.execute(
+            select(service_catalog.c.service_code)
+            .where(service_catalog.c.service_code == service_code,
+                   service_catalog.c.active.is_(True))).first():
         raise NotFound(f"service_code {service_code!r} is not a service we offer")
     definitions = session.execute(select(service_attributes)
                                   .where(service_attributes.c.service_code == service_code)

@@ -31,7 +31,7 @@ from .dependencies import UnitOfWorkFactory
 from .handlers.submission import submit_once
 from .models import outbox
 from .open311.body import request_fields
-from .open311.clients import idempotency_key, require_api_key, require_jurisdiction
+from .open311.clients import idempotency_key, require_api_key
 from .open311.discovery import discovery
 from .open311.format import open311, render
 from .openapi import openapi_document
@@ -89,8 +89,8 @@ class IntakeService(OperationalEndpoints):
         answers={200: ("Services", ServiceSchema(many=True))}, answer_types=OPEN311_TYPES,
         errors=(404,)))
     def get_services(self, request, fmt):
-        self._check_jurisdiction(request.args)
-        return render(fmt, queries.list_services(self.database), "services")
+        offered = self._offered(request.args)
+        return render(fmt, queries.list_services(self.database, offered), "services")
 
     @open311("GET", f"{OPEN311}/services/<string:service_code>.{FORMAT}", doc=Doc(
         "A service's definition (its attributes)", tags=("open311",),
@@ -98,8 +98,8 @@ class IntakeService(OperationalEndpoints):
                                                       ServiceDefinitionSchema)},
         answer_types=OPEN311_TYPES, errors=(404,)))
     def get_service_definition(self, request, service_code, fmt):
-        self._check_jurisdiction(request.args)
-        return render(fmt, queries.service_definition(self.database, service_code),
+        offered = self._offered(request.args)
+        return render(fmt, queries.service_definition(self.database, service_code, offered),
                       "service_definition")
 
     @open311("POST", f"{OPEN311}/requests.{FORMAT}", doc=Doc(
@@ -109,12 +109,12 @@ class IntakeService(OperationalEndpoints):
     def post_request(self, request, fmt):
         body, attributes = request_fields(request)
         require_api_key(body.get("api_key"), self.settings.open311_api_keys)
-        self._check_jurisdiction(body)
+        offered = self._offered(body)
         key = idempotency_key(request.headers.get("Idempotency-Key"), body["api_key"], body,
                               attributes)
         # The channel is this entrypoint's: a `channel` in the body is ignored.
         command = SubmitRequest(fields=load(SubmitRequestSchema(), body), channel=CHANNEL_WEB,
-                                attributes=attributes, idempotency=key)
+                                attributes=attributes, idempotency=key, offered=offered)
         answer, replayed = submit_once(self.unit_of_work, command)
         response = render(fmt, [{"service_notice": "", "account_id": None, **answer}],
                           "service_requests", status=201)
@@ -127,7 +127,7 @@ class IntakeService(OperationalEndpoints):
         answers={200: ("Requests", ServiceRequestSchema(many=True))},
         answer_types=OPEN311_TYPES, errors=(400, 404)))
     def get_requests(self, request, fmt):
-        self._check_jurisdiction(request.args)
+        self._offered(request.args)
         return render(fmt, queries.find_requests(self.database, request.args), "service_requests")
 
     @open311("GET", f"{OPEN311}/requests/<string:request_id>.{FORMAT}", doc=Doc(
@@ -135,7 +135,7 @@ class IntakeService(OperationalEndpoints):
         answers={200: ("The request", ServiceRequestSchema(many=True))},
         answer_types=OPEN311_TYPES, errors=(400, 404)))
     def get_request(self, request, request_id, fmt):
-        self._check_jurisdiction(request.args)
+        self._offered(request.args)
         return render(fmt, [queries.public_view(self.database, request_id,
                                                  queries.wants_notes(request.args))],
                       "service_requests")
@@ -260,6 +260,10 @@ class IntakeService(OperationalEndpoints):
     def handle_request_reassigned(self, event):
         return apply_once(self.unit_of_work(), event, handlers.handle_request_reassigned)
 
+    @handle_event("directory_changed")
+    def handle_directory_changed(self, event):
+        return apply_once(self.unit_of_work(), event, handlers.handle_directory_changed)
+
     @handle_event("sla_started")
     def handle_sla_started(self, event):
         return apply_once(self.unit_of_work(), event, handlers.handle_sla_started)
@@ -272,5 +276,6 @@ class IntakeService(OperationalEndpoints):
     def _holder(request, holders):
         return authenticated_name(request.headers.get("Authorization"), holders)
 
-    def _check_jurisdiction(self, params):
-        require_jurisdiction(params.get("jurisdiction_id"), self.settings.jurisdiction_id)
+    def _offered(self, params):
+        return queries.jurisdiction_offers(self.database, params.get("jurisdiction_id"),
+                                           self.settings.jurisdiction_id)

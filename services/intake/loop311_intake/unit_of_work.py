@@ -14,6 +14,7 @@ from .repository import (
     CatalogRepository,
     ConversationRepository,
     IdempotencyRepository,
+    JurisdictionRepository,
     RequestRepository,
 )
 
@@ -49,6 +50,7 @@ class IntakeUnitOfWork(UnitOfWork):
         self.catalog = CatalogRepository(session)
         self.conversations = ConversationRepository(session)
         self.idempotency = IdempotencyRepository(session)
+        self.jurisdictions = JurisdictionRepository(session)
         self.rules = rules or IntakeRules()
         self.geocoder = geocoder
         self.categories = categories

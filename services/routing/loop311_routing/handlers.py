@@ -15,7 +15,7 @@ def import_directory(uow: RoutingUnitOfWork, command: ImportDirectory) -> dict:
     """Make the command's directory the one in force, all or nothing."""
     document = command.document
     try:
-        build_directory(document)
+        directory = build_directory(document)
     except DirectoryProblems as problems:
         raise Invalid(str(problems)) from None
     listed = {department["code"] for department in document["departments"]}
@@ -25,6 +25,11 @@ def import_directory(uow: RoutingUnitOfWork, command: ImportDirectory) -> dict:
                        "are assigned to it; keep it in the directory")
     uow.directory.replace_departments(document["departments"])
     version = uow.directory.record_import(DirectorySchema().dump(document), command.author)
+    uow.publish("directory_changed", "directory", {
+        "version": version["version"], "jurisdictions": [
+            {"id": j.id, "name": j.name, "parent": j.parent,
+             "offers": sorted(directory.offered_in(j.id))}
+            for j in directory.jurisdictions.values()]})
     return {**version, "summary": f"{len(document['jurisdictions'])} jurisdictions, "
                                   f"{len(document['departments'])} departments, "
                                   f"{len(document['rules'])} rules"}

@@ -28,3 +28,10 @@ def handle_request_reassigned(uow: IntakeUnitOfWork, event: Event) -> None:
                               f"Category corrected from {data['previous_service_code']} to "
                               f"{data['service_code']}", now, author=data["reassigned_by"])
     uow.requests.touch(request_id, now, **values)
+
+
+def handle_directory_changed(uow: IntakeUnitOfWork, event: Event) -> None:
+    """Keep intake's copy of the jurisdictions; an older announcement arriving late changes
+    nothing."""
+    if event.data["version"] > uow.jurisdictions.version():
+        uow.jurisdictions.replace(event.data["version"], event.data["jurisdictions"])

@@ -48,6 +48,10 @@ def _accept(uow: IntakeUnitOfWork, command: SubmitRequest) -> dict:
     service = uow.catalog.service(data["service_code"])
     if service is None:
         raise Invalid(f"service_code {data['service_code']!r} is not a service we offer")
+    if command.offered is not None and service.service_code not in command.offered:
+        raise Invalid(f"service_code {service.service_code!r} is not offered in that "
+                      "jurisdiction_id; leave jurisdiction_id out and the report is routed by "
+                      "where it is")
     attributes = checked_attributes(uow.catalog.attribute_definitions(service.service_code),
                                     service.service_code, command.attributes,
                                     require=command.require_attributes)

@@ -1,10 +1,10 @@
-"""Who an Open311 client is and what it may ask: its api_key, the jurisdiction it names,
-and the Idempotency-Key that makes its retried POSTs safe."""
+"""Who an Open311 client is: its api_key, and the Idempotency-Key that makes its retried
+POSTs safe."""
 import hashlib
 import hmac
 import json
 
-from loop311_shared.errors import Forbidden, Invalid, NotFound
+from loop311_shared.errors import Forbidden, Invalid
 
 from ..commands import IdempotencyKey
 
@@ -13,12 +13,6 @@ def require_api_key(given, keys: tuple[str, ...]) -> None:
     if not isinstance(given, str) or not any(
             hmac.compare_digest(given.encode(), key.encode()) for key in keys):
         raise Forbidden("api_key is missing or not valid")
-
-
-def require_jurisdiction(given, served: str) -> None:
-    """jurisdiction_id is optional; when given it must be the one this endpoint serves."""
-    if given not in (None, "", served):
-        raise NotFound(f"jurisdiction_id {given!r} is not served here (this is {served!r})")
 
 
 def idempotency_key(header, api_key: str, fields: dict, attributes: dict) -> IdempotencyKey | None:

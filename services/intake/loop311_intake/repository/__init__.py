@@ -2,7 +2,8 @@
 from .catalog import CatalogRepository
 from .conversations import ConversationRepository
 from .idempotency import IdempotencyRepository
+from .jurisdictions import JurisdictionRepository
 from .requests import RequestRepository
 
 __all__ = ["CatalogRepository", "ConversationRepository", "IdempotencyRepository",
-           "RequestRepository"]
+           "JurisdictionRepository", "RequestRepository"]

@@ -158,6 +158,14 @@ class Directory:
             current = self.jurisdictions.get(current.parent)
         return None
 
+    def offered_in(self, jurisdiction_id: str) -> set[str]:
+        """What residents can report in a jurisdiction: what it or an ancestor serves."""
+        offered, current = set(), self.jurisdictions.get(jurisdiction_id)
+        while current is not None:
+            offered |= current.serves
+            current = self.jurisdictions.get(current.parent)
+        return offered
+
     def depth(self, jurisdiction_id: str) -> int:
         depth, current = 0, self.jurisdictions[jurisdiction_id]
         while current.parent is not None:
