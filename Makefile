@@ -52,6 +52,7 @@ test-unit: install
 
 bench: install
 	$(BIN)/python bench/category_inference.py
+	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/e2e.py
 
 clean:
