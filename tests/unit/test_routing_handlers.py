@@ -10,6 +10,7 @@ import loop311_routing
 from loop311_routing import handlers, queries
 from loop311_routing.commands import ImportDirectory, ReassignRequest
 from loop311_routing.domain.directory import build_directory
+from loop311_routing.domain.rules import pick_person
 from loop311_routing.models import assignments, configuration_versions, departments, outbox
 from loop311_routing.schemas import DirectorySchema, QueueQuerySchema
 from loop311_routing.unit_of_work import RoutingUnitOfWork
@@ -390,3 +391,32 @@ def test_work_queues_of_a_department_a_person_and_triage(imported):
     assert "outside every jurisdiction" in triage["items"][0]["triage_reason"]
     assert queue(imported, department="st-petersburg-streets",
                  filters={"category": "drainage"})["total"] == 0
+
+
+def test_a_rule_can_draw_its_own_area(uow):
+    def northeast_crew(document):
+        document["rules"].insert(0, {
+            "id": "stp-northeast", "jurisdiction": "st-petersburg", "categories": ["pothole"],
+            "area_boundary": square(27.765, -82.645, 0.02), "department": "st-petersburg-streets",
+            "person": "st-petersburg-streets-3"})
+    import_directory(uow, directory_document(northeast_crew))
+
+    inside = route(uow, "1", "pothole", ST_PETERSBURG)["data"]
+    outside = route(uow, "2", "pothole", (27.74, -82.70))["data"]
+
+    assert (inside["rule_id"], inside["assignee_id"]) == ("stp-northeast", "st-petersburg-streets-3")
+    assert outside["rule_id"] != "stp-northeast"
+
+
+@pytest.mark.parametrize("strategy, person, expected, turn", [
+    (None, "ada", "ada", 5),
+    ("round_robin", None, "cy", 6),
+    ("least_loaded", None, "bo", 5),
+    ("on_call", None, "dee", 5),
+    (None, None, None, 5),
+])
+def test_each_way_of_picking_a_person(strategy, person, expected, turn):
+    staff = ["ada", "bo", "cy"]
+    picked = pick_person(strategy, person, staff, {"ada": 3, "cy": 1}, ["dee"], 5)
+
+    assert picked == (expected, turn)

@@ -110,6 +110,8 @@ class RuleSchema(Schema):
                              load_default=list, metadata={"description": "empty: all it serves"})
     area = fields.String(load_default=None, allow_none=True,
                          metadata={"description": "the name of one of its areas"})
+    area_boundary = fields.Dict(load_default=None, allow_none=True,
+                                metadata={"description": "or a GeoJSON (Multi)Polygon of its own"})
     when = fields.Nested(WhenSchema, load_default=None, allow_none=True)
     department = fields.String(required=True)
     assign = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(STRATEGIES))
@@ -119,6 +121,8 @@ class RuleSchema(Schema):
     def one_way_to_pick(self, data, **kwargs):
         if data.get("assign") and data.get("person"):
             raise ValidationError("give assign (a strategy) or person, not both", "person")
+        if data.get("area") and data.get("area_boundary"):
+            raise ValidationError("give area (a name) or area_boundary, not both", "area")
 
 
 class DirectorySchema(Schema):

@@ -27,6 +27,13 @@ def build_directory(document: dict) -> Directory:
                     area["boundary"], f"area {area['name']} of {entry['id']}")
         except BoundaryError as error:
             problems.append(str(error))
+    for entry in document["rules"]:
+        if entry["area_boundary"] is not None:
+            try:
+                area_shapes[(entry["jurisdiction"], f"rule {entry['id']}")] = boundary_shape(
+                    entry["area_boundary"], f"area of rule {entry['id']}")
+            except BoundaryError as error:
+                problems.append(str(error))
     if problems:
         raise DirectoryProblems(problems)
     problems += _overlapping_siblings(document["jurisdictions"], shapes)
@@ -57,9 +64,10 @@ def _rule(entry: dict, area_shapes: dict) -> Rule:
     window = None if when is None else Window(
         tuple(when["days"]), time.fromisoformat(when["start"]),
         time.fromisoformat(when["to"]) if when["to"] else None)
+    area_name = entry["area"] or (f"rule {entry['id']}" if entry["area_boundary"] else None)
     return Rule(entry["id"], entry["jurisdiction"], frozenset(entry["categories"]),
                 entry["department"], entry["assign"], entry["person"],
-                area_shapes.get((entry["jurisdiction"], entry["area"])), entry["area"], window)
+                area_shapes.get((entry["jurisdiction"], area_name)), area_name, window)
 
 
 def _overlapping_siblings(entries: list[dict], shapes: dict) -> list[str]:
