@@ -117,7 +117,7 @@ def test_sla_policies_import_needs_the_admin_token_and_is_read_back(container_fa
     assert requests.put(url, json=demo_document("policies"), timeout=10).status_code == 401
     assert requests.get(url, headers=ADMIN, timeout=10).status_code == 404
     answer = import_configuration(config, "policies")
-    assert (answer["version"], answer["summary"]) == (1, "15 policies")
+    assert (answer["version"], answer["summary"]) == (1, "17 policies")
     assert requests.get(url, timeout=10).status_code == 401
     current = requests.get(url, headers=ADMIN, timeout=10).json()
     assert (current["version"], current["document"]) == (1, demo_document("policies"))
