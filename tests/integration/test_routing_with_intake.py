@@ -116,3 +116,13 @@ def test_each_jurisdiction_routing_announces_is_an_open311_jurisdiction_id(platf
         "api_key": TEST_API_KEY, "service_code": "pothole", "jurisdiction_id": "st-petersburg",
         "attribute[size]": "small", **ST_PETERSBURG})
     assert posted.status_code == 201
+
+
+def test_a_queue_filtered_by_area_names_a_place_in_the_directory(platform):
+    def triage(area):
+        return requests.get(f"{platform['routing']}/staff/v1/queues/triage", headers=STAFF,
+                            params={"area": area}, timeout=5)
+
+    assert triage("st-petersburg").json()["total"] == 0
+    missing = triage("atlantis")
+    assert missing.status_code == 404 and "atlantis" in missing.json()[0]["description"]

@@ -420,3 +420,16 @@ def test_each_way_of_picking_a_person(strategy, person, expected, turn):
     picked = pick_person(strategy, person, staff, {"ada": 3, "cy": 1}, ["dee"], 5)
 
     assert picked == (expected, turn)
+
+
+def test_a_queue_filtered_by_where_the_requests_are(imported):
+    route(imported, "stp", "rodent", ST_PETERSBURG)
+    route(imported, "palm", "rodent", PALM_HARBOR)
+    directory = imported.directory_in_force()
+
+    in_city = queue(imported, department="pc-animal-services",
+                    within=directory.places["st-petersburg"])
+    everywhere = queue(imported, department="pc-animal-services")
+
+    assert [item["request_id"] for item in in_city["items"]] == ["stp"]
+    assert everywhere["total"] == 2

@@ -2,6 +2,7 @@
 with its audit trail. Reads only; the repository writes."""
 from datetime import datetime, timedelta, timezone
 
+from shapely.geometry import Point
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
@@ -15,9 +16,10 @@ QUEUE_COLUMNS = ("request_id", "service_code", "jurisdiction_id", "department_co
 
 
 def work_queue(session: Session, filters: dict, *, department: str | None = None,
-               assignee: str | None = None, triage: bool = False, now: datetime | None = None) -> dict:
+               assignee: str | None = None, triage: bool = False, within=None,
+               now: datetime | None = None) -> dict:
     """One page of a queue, oldest first. (When SLA due dates reach routing, they will sort
-    it; until then the age does.)"""
+    it; until then the age does.) `within`: a boundary the requests must lie in."""
     conditions = [assignments.c.state == ("triage" if triage else "assigned")]
     if department is not None:
         conditions.append(assignments.c.department_code == department)
@@ -32,13 +34,20 @@ def work_queue(session: Session, filters: dict, *, department: str | None = None
     if filters["older_than_hours"] is not None:
         now = now or datetime.now(timezone.utc)
         conditions.append(assignments.c.assigned_at <= now - timedelta(hours=filters["older_than_hours"]))
-    total = session.execute(select(func.count()).select_from(assignments)
-                            .where(*conditions)).scalar_one()
-    size = filters["page_size"]
-    rows = session.execute(select(*(assignments.c[name] for name in QUEUE_COLUMNS))
-                           .where(*conditions)
-                           .order_by(assignments.c.assigned_at, assignments.c.request_id)
-                           .offset((filters["page"] - 1) * size).limit(size))
+    size, start = filters["page_size"], (filters["page"] - 1) * filters["page_size"]
+    query = (select(*(assignments.c[name] for name in QUEUE_COLUMNS)).where(*conditions)
+             .order_by(assignments.c.assigned_at, assignments.c.request_id))
+    if within is None:
+        total = session.execute(select(func.count()).select_from(assignments)
+                                .where(*conditions)).scalar_one()
+        rows = session.execute(query.offset(start).limit(size)).all()
+    else:
+        # The bounding box in SQL, the exact boundary here.
+        west, south, east, north = within.bounds
+        candidates = session.execute(query.where(assignments.c.lat.between(south, north),
+                                                 assignments.c.long.between(west, east))).all()
+        inside = [row for row in candidates if within.covers(Point(row.long, row.lat))]
+        total, rows = len(inside), inside[start:start + size]
     return {"items": [_item(row) for row in rows], "total": total, "page": filters["page"],
             "page_size": size}
 

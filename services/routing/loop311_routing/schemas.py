@@ -289,6 +289,8 @@ class QueueQuerySchema(Schema):
     status = fields.String(load_default="open", validate=validate.OneOf(("open", "closed", "all")))
     category = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     jurisdiction = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    area = fields.String(load_default=None, validate=validate.Length(min=1, max=170), metadata={
+        "description": "where the request is: a jurisdiction's id, or <jurisdiction>/<area>"})
     older_than_hours = fields.Float(load_default=None, validate=validate.Range(min=0, max=87600))
     page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=1_000_000))
     page_size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))

@@ -111,7 +111,13 @@ class RoutingService(OperationalEndpoints):
     def _queue(self, request, **which):
         self._holder(request, self.settings.staff_api_tokens)
         filters = load(QueueQuerySchema(), request.args.to_dict())
-        return json_response(queries.work_queue(self.database, filters, **which))
+        within = None
+        if filters["area"]:
+            directory = self._unit_of_work().directory_in_force()
+            within = directory.places.get(filters["area"]) if directory else None
+            if within is None:
+                raise NotFound(f"no jurisdiction or area {filters['area']!r} in the directory")
+        return json_response(queries.work_queue(self.database, filters, within=within, **which))
 
     @staticmethod
     def _holder(request, holders):

@@ -51,7 +51,10 @@ def build_directory(document: dict) -> Directory:
         tuple((shift["staff"], _moment(shift["starts"]), _moment(shift["ends"]))
               for shift in entry["on_call"]))
         for entry in document["departments"]}
-    return Directory(jurisdictions, departments, rules, Locator(shapes))
+    places = {**shapes, **{f"{jurisdiction}/{name}": shape
+                           for (jurisdiction, name), shape in area_shapes.items()
+                           if not name.startswith("rule ")}}
+    return Directory(jurisdictions, departments, rules, Locator(shapes), places)
 
 
 def _moment(value) -> datetime:

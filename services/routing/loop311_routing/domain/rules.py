@@ -109,6 +109,8 @@ class Directory:
     departments: dict[str, Department]
     rules: list[Rule]  # in their configured order
     locator: object  # domain.geography.Locator over the jurisdictions' boundaries
+    # "<jurisdiction>" and "<jurisdiction>/<area>" -> boundary, for filtering by place
+    places: dict[str, object] = field(default_factory=dict)
     rules_by_jurisdiction: dict[str, list[Rule]] = field(init=False)
 
     def __post_init__(self):
