@@ -144,7 +144,8 @@ def run_loop311(scratch: Scratch, workdir: Path, args) -> Outcome:
         warm=warm_id),
         expected, timeout=args.timeout, stall=15)
     clocked = wait_for_count(lambda: scalar(
-        "sla", f"SELECT count(*) FROM clocks WHERE {not_warm}", warm=warm_id),
+        "sla", f"SELECT count(*) FROM clocks WHERE started_at IS NOT NULL AND {not_warm}",
+        warm=warm_id),
         expected, timeout=args.timeout, stall=15)
     mails = len(list((maildir / "new").iterdir())) - 1 if (maildir / "new").exists() else 0
 

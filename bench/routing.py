@@ -194,6 +194,7 @@ def measure_assignments(count: int, seed: int) -> dict:
         envelopes = [make_envelope("request_created", str(n), {
             "request_id": str(n), "service_code": "pothole", "service_name": "Pothole",
             "description": "bench", "lat": lat, "long": long, "address": None, "channel": "web",
+        "priority": "normal",
             "contact_ref": None, "requested_at": datetime.now(timezone.utc)})
                      for n, (lat, long) in enumerate(county_points(count + 1, random.Random(seed)))]
         exchange = event_exchange(contract_for("request_created").exchange)

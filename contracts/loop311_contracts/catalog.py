@@ -29,7 +29,8 @@ class EventContract:
 CATALOG = {
     contract.type: contract
     for contract in (
-        EventContract("request_created", 1, "intake", schemas.RequestCreatedV1),
+        EventContract("request_created", 2, "intake", schemas.RequestCreatedV2,
+                      upcasters={1: schemas.request_created_v1_to_v2}),
         EventContract(
             "resident_contact_recorded", 1, "intake", schemas.ResidentContactRecordedV1,
             private=True,
@@ -45,8 +46,14 @@ CATALOG = {
         EventContract("request_needs_triage", 2, "routing", schemas.RequestNeedsTriageV2,
                       upcasters={1: schemas.request_needs_triage_v1_to_v2}),
         EventContract("request_reassigned", 1, "routing", schemas.RequestReassignedV1),
-        EventContract("directory_changed", 1, "routing", schemas.DirectoryChangedV1),
-        EventContract("sla_started", 1, "sla", schemas.SlaStartedV1),
+        EventContract("directory_changed", 2, "routing", schemas.DirectoryChangedV2,
+                      upcasters={1: schemas.directory_changed_v1_to_v2}),
+        EventContract("sla_started", 2, "sla", schemas.SlaStartedV2,
+                      upcasters={1: schemas.sla_started_v1_to_v2}),
+        EventContract("sla_met", 1, "sla", schemas.SlaMetV1),
+        EventContract("sla_breached", 1, "sla", schemas.SlaBreachedV1),
+        EventContract("sla_reminder_due", 1, "sla", schemas.SlaReminderDueV1),
+        EventContract("sla_escalated", 1, "sla", schemas.SlaEscalatedV1),
     )
 }
 
@@ -54,7 +61,8 @@ CATALOG = {
 # publish, so an event is never dropped because its consumer has not started yet.
 SUBSCRIPTIONS = {
     "routing": ("request_created", "request_status_changed"),
-    "sla": ("request_assigned",),
+    "sla": ("request_created", "request_assigned", "request_status_changed", "request_reassigned",
+            "request_commented", "directory_changed"),
     "intake": ("request_assigned", "request_reassigned", "directory_changed", "sla_started"),
     "notify": ("request_created", "resident_contact_recorded", "resident_opted_out"),
 }

@@ -26,6 +26,19 @@ class RequestCreatedV1(EventData):
     requested_at = fields.AwareDateTime(required=True)
 
 
+PRIORITIES = ("low", "normal", "high", "urgent")
+
+
+class RequestCreatedV2(RequestCreatedV1):
+    """v2 adds the priority a dispatcher gave (web, email and text reports are normal)."""
+
+    priority = fields.String(required=True, validate=validate.OneOf(PRIORITIES))
+
+
+def request_created_v1_to_v2(data: dict) -> dict:
+    return {**data, "priority": "normal"}
+
+
 class ResidentContactRecordedV1(EventData):
     """Private to intake and notify: the only event that carries personal data."""
 
@@ -116,6 +129,14 @@ class JurisdictionOffersV1(EventData):
     offers = fields.List(fields.String(), required=True)
 
 
+class DepartmentChainV1(EventData):
+    code = fields.String(required=True)
+    jurisdiction = fields.String(required=True)
+    name = fields.String(required=True)
+    supervisor = fields.String(allow_none=True, load_default=None)
+    head = fields.String(allow_none=True, load_default=None)
+
+
 class DirectoryChangedV1(EventData):
     """routing imported a directory: the jurisdictions on the platform and, for each, the
     categories its residents can report there (its own and those its ancestors serve)."""
@@ -124,12 +145,87 @@ class DirectoryChangedV1(EventData):
     jurisdictions = fields.List(fields.Nested(JurisdictionOffersV1), required=True)
 
 
+class JurisdictionOffersV2(JurisdictionOffersV1):
+    population = fields.Integer(allow_none=True, load_default=None)
+
+
+class DirectoryChangedV2(DirectoryChangedV1):
+    """v2 adds each jurisdiction's population (the report card's per-1,000 figures) and
+    each department's escalation chain: its supervisor, then its head (staff ids)."""
+
+    jurisdictions = fields.List(fields.Nested(JurisdictionOffersV2), required=True)
+    departments = fields.List(fields.Nested(DepartmentChainV1), required=True)
+
+
+def directory_changed_v1_to_v2(data: dict) -> dict:
+    return {**data, "departments": []}
+
+
 class SlaStartedV1(EventData):
     request_id = fields.String(required=True)
     service_code = fields.String(required=True)
     department_code = fields.String(required=True)
     started_at = fields.AwareDateTime(required=True)
     due_at = fields.AwareDateTime(required=True)
+
+
+class SlaStartedV2(SlaStartedV1):
+    """The request's targets: `due_at` is the resolve due date (what Open311 shows as
+    expected_datetime), `ack_due_at` the acknowledge one; the policy and version they came
+    from, and why it was (re)started: assigned, reopened, resumed, recategorized."""
+
+    ack_due_at = fields.AwareDateTime(allow_none=True, load_default=None)
+    policy_id = fields.String(allow_none=True, load_default=None)
+    policy_version = fields.Integer(allow_none=True, load_default=None)
+    reason = fields.String(load_default="assigned")
+
+
+def sla_started_v1_to_v2(data: dict) -> dict:
+    return {**data, "ack_due_at": None, "policy_id": None, "policy_version": None,
+            "reason": "assigned"}
+
+
+SLA_TARGETS = ("acknowledge", "resolve")
+
+
+class SlaMetV1(EventData):
+    request_id = fields.String(required=True)
+    target = fields.String(required=True, validate=validate.OneOf(SLA_TARGETS))
+    due_at = fields.AwareDateTime(required=True)
+    met_at = fields.AwareDateTime(required=True)
+
+
+class SlaBreachedV1(EventData):
+    """A target passed unmet (sent when it passes, not when the late action comes)."""
+
+    request_id = fields.String(required=True)
+    target = fields.String(required=True, validate=validate.OneOf(SLA_TARGETS))
+    due_at = fields.AwareDateTime(required=True)
+    department_code = fields.String(allow_none=True, load_default=None)
+    assignee_id = fields.String(allow_none=True, load_default=None)
+
+
+class SlaReminderDueV1(EventData):
+    """Remind the assignee (or, with none, the department) until someone acts."""
+
+    request_id = fields.String(required=True)
+    target = fields.String(required=True, validate=validate.OneOf(SLA_TARGETS))
+    due_at = fields.AwareDateTime(required=True)
+    department_code = fields.String(allow_none=True, load_default=None)
+    assignee_id = fields.String(allow_none=True, load_default=None)
+    reminder_number = fields.Integer(required=True)
+
+
+class SlaEscalatedV1(EventData):
+    """Past a breach the request climbs the department's chain; `responsible_id` (a staff
+    id from routing's directory) is who is now responsible."""
+
+    request_id = fields.String(required=True)
+    target = fields.String(required=True, validate=validate.OneOf(SLA_TARGETS))
+    level = fields.Integer(required=True)
+    responsible_role = fields.String(required=True, validate=validate.OneOf(("supervisor", "head")))
+    responsible_id = fields.String(allow_none=True, load_default=None)
+    department_code = fields.String(allow_none=True, load_default=None)
 
 
 STATUSES = ("open", "acknowledged", "in_progress", "closed")

@@ -1,5 +1,6 @@
 """All four services as separate processes, on the real broker, PostgreSQL and SMTP."""
 import re
+from datetime import datetime, timedelta
 
 import eventlet
 import pytest
@@ -8,7 +9,9 @@ from sqlalchemy import create_engine, text
 
 from devtools.localsuite import SERVICES, LocalSuite
 from loop311_shared.db import with_driver
-from support import free_port, publish_envelope, wait_until
+from loop311_sla.domain.policies import build_policies
+from loop311_sla.schemas import PoliciesSchema
+from support import demo_document, free_port, publish_envelope, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -78,6 +81,14 @@ def test_a_posted_request_is_assigned_given_a_due_date_and_confirmed_by_email(su
                                            "Traffic Operations")
     assert shown["service_code"] == "pothole"
     assert "resident@example.org" not in str(shown)
+    # The due date is the pothole policy's: 3 business days on Florida office hours,
+    # counted from the assignment (a moment after the report).
+    policies = build_policies(PoliciesSchema().load(demo_document("policies")))
+    policy = policies.policy_for("pothole", "normal", "st-petersburg")
+    reported = datetime.fromisoformat(shown["requested_datetime"])
+    expected = policy.resolve.due(policies.calendar_for("st-petersburg"), reported)
+    assert policy.id == "pothole"
+    assert abs(datetime.fromisoformat(shown["expected_datetime"]) - expected) < timedelta(minutes=1)
 
 
 def test_a_redelivered_request_created_sends_no_second_email(suite):

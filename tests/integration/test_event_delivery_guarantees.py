@@ -30,7 +30,8 @@ def request_created(request_id="7"):
     return make_envelope("request_created", request_id, {
         "request_id": request_id, "service_code": "pothole", "service_name": "Pothole",
         "description": "deep", "lat": 42.35, "long": -71.06, "address": None,
-        "channel": "web", "contact_ref": None, "requested_at": datetime.now(timezone.utc),
+        "channel": "web", "priority": "normal", "contact_ref": None,
+        "requested_at": datetime.now(timezone.utc),
     })
 
 

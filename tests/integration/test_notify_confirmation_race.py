@@ -21,6 +21,7 @@ def test_concurrent_request_and_contact_queue_one_confirmation(new_database):
     request = received_event("request_created", {
         "request_id": "77", "service_code": "pothole", "service_name": "Pothole",
         "description": "deep", "lat": 1.0, "long": 2.0, "address": None, "channel": "web",
+        "priority": "normal",
         "contact_ref": "c-77", "requested_at": datetime.now(timezone.utc)})
     contact = received_event("resident_contact_recorded", {
         "contact_ref": "c-77", "request_id": "77", "email": "ada@example.org", "phone": None,

@@ -6,7 +6,6 @@ import requests
 
 from loop311_routing.schemas import DirectorySchema
 from loop311_routing.service import RoutingService
-from loop311_sla.service import SlaService
 from support import (
     TEST_ADMIN_TOKEN,
     EventTap,
@@ -106,18 +105,3 @@ def test_removing_a_department_requests_are_assigned_to_is_a_conflict(routing):
 
     assert refused.status_code == 409
     assert department in refused.json()[0]["description"]
-
-
-def test_sla_policies_import_needs_the_admin_token_and_is_read_back(container_factory,
-                                                                   service_config):
-    config = service_config("sla")
-    container_factory(SlaService, config).start()
-    url = admin_url(config, "policies")
-
-    assert requests.put(url, json=demo_document("policies"), timeout=10).status_code == 401
-    assert requests.get(url, headers=ADMIN, timeout=10).status_code == 404
-    answer = import_configuration(config, "policies")
-    assert (answer["version"], answer["summary"]) == (1, "17 policies")
-    assert requests.get(url, timeout=10).status_code == 401
-    current = requests.get(url, headers=ADMIN, timeout=10).json()
-    assert (current["version"], current["document"]) == (1, demo_document("policies"))

@@ -179,7 +179,8 @@ def test_an_assignment_reaches_the_public_record(uow):
 
 def announce(uow, version, jurisdictions):
     run(uow, handlers.handle_directory_changed, received_event("directory_changed", {
-        "version": version, "jurisdictions": jurisdictions}, subject="directory"))
+        "version": version, "jurisdictions": jurisdictions, "departments": []},
+        subject="directory"))
 
 
 def test_a_jurisdiction_offers_what_routing_announced_and_nothing_else(uow):

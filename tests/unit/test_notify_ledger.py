@@ -19,6 +19,7 @@ from support import free_port, received_event
 REQUEST = received_event("request_created", {
     "request_id": "31", "service_code": "pothole", "service_name": "Pothole Repair",
     "description": "deep", "lat": 1.0, "long": 2.0, "address": None, "channel": "web",
+        "priority": "normal",
     "contact_ref": "c-1", "requested_at": datetime.now(timezone.utc)})
 CONTACT = received_event("resident_contact_recorded", {
     "contact_ref": "c-1", "request_id": "31", "email": "ada@example.org", "phone": None,

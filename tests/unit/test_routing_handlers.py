@@ -48,6 +48,7 @@ def request_created(request_id, service_code, place):
     return received_event("request_created", {
         "request_id": request_id, "service_code": service_code, "service_name": service_code,
         "description": "deep", "lat": lat, "long": long, "address": None, "channel": "web",
+        "priority": "normal",
         "contact_ref": None, "requested_at": datetime(2026, 11, 24, 9, tzinfo=timezone.utc)})
 
 

@@ -25,11 +25,16 @@ def import_directory(uow: RoutingUnitOfWork, command: ImportDirectory) -> dict:
                        "are assigned to it; keep it in the directory")
     uow.directory.replace_departments(document["departments"])
     version = uow.directory.record_import(DirectorySchema().dump(document), command.author)
+    populations = {j["id"]: j["population"] for j in document["jurisdictions"]}
     uow.publish("directory_changed", "directory", {
         "version": version["version"], "jurisdictions": [
-            {"id": j.id, "name": j.name, "parent": j.parent,
+            {"id": j.id, "name": j.name, "parent": j.parent, "population": populations[j.id],
              "offers": sorted(directory.offered_in(j.id))}
-            for j in directory.jurisdictions.values()]})
+            for j in directory.jurisdictions.values()],
+        "departments": [
+            {"code": d.code, "jurisdiction": d.jurisdiction, "name": d.name,
+             "supervisor": d.supervisor, "head": d.head}
+            for d in directory.departments.values()]})
     return {**version, "summary": f"{len(document['jurisdictions'])} jurisdictions, "
                                   f"{len(document['departments'])} departments, "
                                   f"{len(document['rules'])} rules"}

@@ -1,13 +1,13 @@
-"""The one writer of sla's tables: the policies (and their imported versions) and the
-clocks started from them."""
+"""The one writer of sla's tables: clocks, timers, the policies in force (as imported
+documents) and its copy of routing's escalation chains and populations."""
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loop311_shared import reference_data
 
-from .models import clocks, configuration_versions, policies
+from .models import clocks, configuration_versions, department_chains, populations, timers
 
 KIND = "policies"
 
@@ -16,36 +16,90 @@ class SlaRepository:
     def __init__(self, session: Session):
         self.session = session
 
-    # Queries
+    # The policies in force
 
-    def resolve_within_hours(self, service_code: str) -> int | None:
-        """The category's resolve-within target, or None when no policy names it."""
+    def version(self) -> int:
         return self.session.execute(
-            select(policies.c.resolve_within_hours).where(policies.c.service_code == service_code)
-        ).scalar_one_or_none()
-
-    def has_clock(self, request_id: str) -> bool:
-        return self.session.execute(
-            select(clocks.c.request_id).where(clocks.c.request_id == request_id)).first() is not None
+            select(func.coalesce(func.max(configuration_versions.c.version), 0))
+            .where(configuration_versions.c.kind == KIND)).scalar_one()
 
     def current_import(self) -> dict | None:
         return reference_data.current_import(self.session, configuration_versions, KIND)
 
-    # Writes
-
-    def start_clock(self, request_id: str, service_code: str, department_code: str,
-                    started_at: datetime, due_at: datetime) -> None:
-        self.session.execute(insert(clocks).values(
-            request_id=request_id, service_code=service_code, department_code=department_code,
-            started_at=started_at, due_at=due_at, status="running"))
-
-    def replace_policies(self, new_policies: list[dict]) -> None:
-        self.session.execute(delete(policies))
-        if new_policies:
-            self.session.execute(insert(policies), [
-                {"service_code": policy["service_code"],
-                 "resolve_within_hours": policy["resolve_within_hours"]} for policy in new_policies])
-
     def record_import(self, document: dict, author: str) -> dict:
         return reference_data.record_import(self.session, configuration_versions, KIND, document,
                                             author)
+
+    # Clocks
+
+    def clock(self, request_id: str, for_update: bool = True):
+        query = select(clocks).where(clocks.c.request_id == request_id)
+        return self.session.execute(query.with_for_update() if for_update else query).first()
+
+    def has_clock(self, request_id: str) -> bool:
+        return self.clock(request_id, for_update=False) is not None
+
+    def open_clock(self, request_id: str, **values) -> None:
+        self.session.execute(insert(clocks).values(request_id=request_id, **values))
+
+    def update_clock(self, request_id: str, **values) -> None:
+        self.session.execute(update(clocks).where(clocks.c.request_id == request_id).values(**values))
+
+    def add_note(self, request_id: str, note: str, at: datetime) -> None:
+        notes = self.session.execute(select(clocks.c.notes).where(clocks.c.request_id == request_id)
+                                     ).scalar_one() or []
+        self.update_clock(request_id, notes=[*notes, {"at": at.isoformat(), "note": note}])
+
+    # Timers
+
+    def set_timer(self, request_id: str, kind: str, due_at: datetime) -> None:
+        """One timer of a kind per request: setting it again moves it."""
+        self.cancel_timers(request_id, kind)
+        self.session.execute(insert(timers).values(request_id=request_id, kind=kind, due_at=due_at))
+
+    def cancel_timers(self, request_id: str, *kinds: str) -> None:
+        condition = timers.c.request_id == request_id
+        if kinds:
+            condition = condition & timers.c.kind.in_(kinds)
+        self.session.execute(delete(timers).where(condition))
+
+    def claim_due_timers(self, now: datetime, limit: int = 100) -> list:
+        """Due timers no other replica holds, locked until this transaction ends; each is
+        fired and deleted in it, so every reminder goes out once."""
+        return self.session.execute(
+            select(timers.c.id, timers.c.request_id, timers.c.kind, timers.c.due_at)
+            .where(timers.c.due_at <= now).order_by(timers.c.due_at).limit(limit)
+            .with_for_update(skip_locked=True)).all()
+
+    def delete_timer(self, timer_id: int) -> None:
+        self.session.execute(delete(timers).where(timers.c.id == timer_id))
+
+    # routing's directory, as announced
+
+    def directory_version(self) -> int:
+        return self.session.execute(
+            select(func.coalesce(func.max(department_chains.c.directory_version), 0))).scalar_one()
+
+    def replace_directory_copy(self, version: int, departments: list[dict],
+                               jurisdictions: list[dict]) -> None:
+        self.session.execute(delete(department_chains))
+        self.session.execute(delete(populations))
+        if departments:
+            self.session.execute(insert(department_chains), [
+                {"code": d["code"], "jurisdiction_id": d["jurisdiction"],
+                 "supervisor": d["supervisor"], "head": d["head"], "directory_version": version}
+                for d in departments])
+        if jurisdictions:
+            self.session.execute(insert(populations), [
+                {"jurisdiction_id": j["id"], "population": j["population"],
+                 "directory_version": version} for j in jurisdictions])
+
+    def chain_of(self, department_code: str | None):
+        if department_code is None:
+            return None
+        return self.session.execute(select(department_chains)
+                                    .where(department_chains.c.code == department_code)).first()
+
+    def populations(self) -> dict[str, int]:
+        return {row.jurisdiction_id: row.population for row in self.session.execute(
+            select(populations).where(populations.c.population.is_not(None)))}

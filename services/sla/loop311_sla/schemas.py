@@ -1,41 +1,117 @@
-"""HTTP bodies of sla's admin API (events' contracts live in loop311_contracts)."""
+"""HTTP bodies of sla's API (events' contracts live in loop311_contracts).
+
+The policies document (config/demo/policies.yml is one) holds the business calendars and
+the policies; it is imported whole and kept as a numbered version.
+"""
 from collections import Counter
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from loop311_shared.reference_data import in_force_schema
 
-POLICIES_FORMAT = "loop311.policies/1"
-MAX_RESOLVE_HOURS = 87_600  # ten years
+from .domain.policies import UNITS
+
+POLICIES_FORMAT = "loop311.policies/2"
+PRIORITIES = ("low", "normal", "high", "urgent")
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
-def not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("must not be blank")
+class TargetSchema(Schema):
+    within = fields.Float(required=True, validate=validate.Range(min=0, min_inclusive=False,
+                                                                 max=87_600))
+    unit = fields.String(required=True, validate=validate.OneOf(UNITS))
+
+
+class EverySchema(Schema):
+    hours = fields.Float(required=True, validate=validate.Range(min=0.25, max=8_760))
+
+
+class HolidaysSchema(Schema):
+    country = fields.String(load_default="US", allow_none=True)
+    subdivision = fields.String(load_default=None, allow_none=True)
+
+
+class CalendarSchema(Schema):
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    timezone = fields.String(required=True)
+    working_hours = fields.Dict(keys=fields.String(validate=validate.OneOf(DAYS)),
+                                values=fields.List(fields.List(fields.String(), validate=validate.Length(
+                                    equal=2))), required=True,
+                                metadata={"description": 'e.g. {"mon": [["08:00", "17:00"]]}'})
+    holidays = fields.Nested(HolidaysSchema, load_default=lambda: {"country": "US",
+                                                                    "subdivision": None})
+    closures = fields.List(fields.Date(), load_default=list,
+                           metadata={"description": "days an admin closed (a storm)"})
 
 
 class PolicySchema(Schema):
-    service_code = fields.String(required=True, validate=[validate.Length(min=1, max=64), not_blank])
-    resolve_within_hours = fields.Integer(required=True, strict=True, validate=validate.Range(
-        min=1, max=MAX_RESOLVE_HOURS, error=f"must be a whole number of hours from 1 to "
-                                            f"{MAX_RESOLVE_HOURS}"))
+    """Targets for a category, optionally narrowed to a priority and a jurisdiction; the
+    most specific policy that fits a request wins."""
+
+    id = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    categories = fields.List(fields.String(validate=validate.Length(min=1, max=64)),
+                             required=True, validate=validate.Length(min=1))
+    priority = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRIORITIES))
+    jurisdiction = fields.String(load_default=None, allow_none=True)
+    acknowledge = fields.Nested(TargetSchema, required=True)
+    resolve = fields.Nested(TargetSchema, required=True)
+    remind_every = fields.Nested(EverySchema, load_default=None, allow_none=True)
+    escalate_every = fields.Nested(EverySchema, load_default=None, allow_none=True)
 
 
 class PoliciesSchema(Schema):
-    """How long each category may take to resolve. Imported whole: a category it does not
-    list gets the default (DEFAULT_RESOLVE_HOURS)."""
+    """Business calendars, which calendar each jurisdiction keeps, and the policies; a
+    category no policy names gets `default`."""
 
     format = fields.String(required=True, validate=validate.Equal(
         POLICIES_FORMAT, error=f"must be {POLICIES_FORMAT!r}"))
+    calendars = fields.List(fields.Nested(CalendarSchema), required=True,
+                            validate=validate.Length(min=1))
+    calendar_of = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
+                              metadata={"description": "jurisdiction id (or `default`) -> calendar id"})
+    default = fields.Nested(PolicySchema(only=("acknowledge", "resolve", "remind_every",
+                                               "escalate_every")), required=True)
     policies = fields.List(fields.Nested(PolicySchema), required=True)
 
     @validates_schema
-    def unique_service_codes(self, data, **kwargs):
-        codes = Counter(policy["service_code"] for policy in data["policies"])
-        repeated = sorted(code for code, count in codes.items() if count > 1)
-        if repeated:
-            raise ValidationError({"policies": [
-                f"service code {code} has more than one policy" for code in repeated]})
+    def consistent(self, data, **kwargs):
+        problems = []
+        calendars = Counter(calendar["id"] for calendar in data["calendars"])
+        problems += [f"calendar {c} is listed more than once" for c, n in calendars.items() if n > 1]
+        if "default" not in data["calendar_of"]:
+            problems.append("calendar_of needs a `default` calendar")
+        problems += [f"calendar_of names unknown calendar {c} for {j}"
+                     for j, c in sorted(data["calendar_of"].items()) if c not in calendars]
+        ids = Counter(policy["id"] for policy in data["policies"])
+        problems += [f"policy {p} is listed more than once" for p, n in ids.items() if n > 1]
+        keys = Counter((category, policy["priority"], policy["jurisdiction"])
+                       for policy in data["policies"] for category in policy["categories"])
+        problems += [f"two policies give {category}"
+                     + (f" at priority {priority}" if priority else "")
+                     + (f" in {jurisdiction}" if jurisdiction else "")
+                     + ": which one holds would be a guess"
+                     for (category, priority, jurisdiction), n in sorted(
+                         keys.items(), key=str) if n > 1]
+        if problems:
+            raise ValidationError({"policies": problems})
+
+
+class PauseSchema(Schema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
+
+
+class ClockSchema(Schema):
+    request_id = fields.String()
+    service_code = fields.String()
+    priority = fields.String()
+    status = fields.String()
+    ack_state = fields.String()
+    resolve_state = fields.String()
+    ack_due_at = fields.String(allow_none=True)
+    resolve_due_at = fields.String(allow_none=True)
+    paused_at = fields.String(allow_none=True)
+    policy_id = fields.String(allow_none=True)
+    policy_version = fields.Integer(allow_none=True)
 
 
 PoliciesInForceSchema = in_force_schema("PoliciesInForceSchema", PoliciesSchema)

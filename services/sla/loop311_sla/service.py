@@ -1,5 +1,5 @@
-"""sla's entrypoints: events and the admin API in, commands to handlers, answers out."""
-from functools import partial
+"""sla's entrypoints: events and the admin and staff APIs in, commands to handlers,
+answers out."""
 from pathlib import Path
 
 from loop311_shared.auth import authenticated_name
@@ -14,9 +14,10 @@ from loop311_shared.unit_of_work import apply_once, run
 from loop311_shared.web import Doc, http, json_object, json_response, load
 
 from . import handlers
-from .commands import ImportPolicies
+from .commands import ImportPolicies, PauseClock
+from .dependencies import PoliciesProvider, TimerLoop
 from .models import outbox
-from .schemas import PoliciesInForceSchema, PoliciesSchema
+from .schemas import PauseSchema, PoliciesInForceSchema, PoliciesSchema
 from .settings import SlaSettings
 from .unit_of_work import SlaUnitOfWork
 
@@ -26,35 +27,80 @@ class SlaService(OperationalEndpoints):
 
     database = Database(Path(__file__).parent / "migrations")
     settings = SettingsProvider(SlaSettings)
+    policies = PoliciesProvider()
     outbox_relay = OutboxRelay("database", outbox)
+    timer_loop = TimerLoop("database")
     metrics = Metrics()
+
+    @handle_event("request_created")
+    def handle_request_created(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_created)
 
     @handle_event("request_assigned")
     def handle_request_assigned(self, event):
-        handler = partial(handlers.handle_request_assigned,
-                          default_hours=self.settings.default_resolve_hours)
-        return apply_once(SlaUnitOfWork(self.database, self.name), event, handler)
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_assigned)
+
+    @handle_event("request_status_changed")
+    def handle_request_status_changed(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_status_changed)
+
+    @handle_event("request_reassigned")
+    def handle_request_reassigned(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_reassigned)
+
+    @handle_event("request_commented")
+    def handle_request_commented(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_commented)
+
+    @handle_event("directory_changed")
+    def handle_directory_changed(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_directory_changed)
 
     @http("PUT", "/admin/v1/policies", doc=Doc(
-        summary="Import the SLA policies (resolve-within targets by category), all or nothing",
+        summary="Import the business calendars and SLA policies, all or nothing",
         tags=("admin",), body=PoliciesSchema,
         answers={200: ("the version now in force", ImportedVersionSchema)}, errors=(400, 401),
         security="admin"))
     def import_policies(self, request):
-        author = authenticated_name(request.headers.get("Authorization"),
-                                    self.settings.admin_api_tokens)
+        author = self._holder(request, self.settings.admin_api_tokens)
         document = load(PoliciesSchema(), json_object(request))
-        version = run(SlaUnitOfWork(self.database), handlers.import_policies,
-                      ImportPolicies(document=document, author=author))
-        return json_response(version)
+        return json_response(run(self._unit_of_work(), handlers.import_policies,
+                                 ImportPolicies(document=document, author=author)))
 
     @http("GET", "/admin/v1/policies", doc=Doc(
-        summary="The SLA policies in force, with their version", tags=("admin",),
+        summary="The calendars and policies in force, with their version", tags=("admin",),
         answers={200: ("the version in force and its document", PoliciesInForceSchema)},
         errors=(401, 404), security="admin"))
     def current_policies(self, request):
-        authenticated_name(request.headers.get("Authorization"), self.settings.admin_api_tokens)
-        current = SlaUnitOfWork(self.database).sla.current_import()
+        self._holder(request, self.settings.admin_api_tokens)
+        current = self._unit_of_work().sla.current_import()
         if current is None:
             raise NotFound("no policies have been imported yet: PUT /admin/v1/policies")
         return json_response(current)
+
+    @http("POST", "/staff/v1/requests/<string:request_id>/pause", doc=Doc(
+        summary="Pause the resolve clock (waiting on the resident)", tags=("staff",),
+        body=PauseSchema, answers={200: ("Paused", None)}, errors=(400, 401, 404, 409),
+        security="staff"))
+    def pause(self, request, request_id):
+        return self._pause(request, request_id, resume=False)
+
+    @http("POST", "/staff/v1/requests/<string:request_id>/resume", doc=Doc(
+        summary="Resume the resolve clock; the due date moves by the time paused",
+        tags=("staff",), body=PauseSchema, answers={200: ("Resumed", None)},
+        errors=(400, 401, 404, 409), security="staff"))
+    def resume(self, request, request_id):
+        return self._pause(request, request_id, resume=True)
+
+    def _pause(self, request, request_id, resume):
+        author = self._holder(request, self.settings.staff_api_tokens)
+        body = load(PauseSchema(), json_object(request))
+        return json_response(run(self._unit_of_work(), handlers.pause_clock,
+                                 PauseClock(request_id, body["reason"], author, resume=resume)))
+
+    @staticmethod
+    def _holder(request, holders):
+        return authenticated_name(request.headers.get("Authorization"), holders)
+
+    def _unit_of_work(self) -> SlaUnitOfWork:
+        return SlaUnitOfWork(self.database, self.name, self.policies)

@@ -1,10 +1,14 @@
-"""Every environment variable sla reads, parsed once at start (see loop311_shared.settings)."""
+"""Every environment variable sla reads, parsed once at start (see loop311_shared.settings).
+
+(DEFAULT_RESOLVE_HOURS is no longer read: the default policy is part of the imported
+policies document, with the calendars.)
+"""
 from pydantic import Field
 
 from loop311_shared.settings import ServiceSettings
 
 
 class SlaSettings(ServiceSettings):
-    default_resolve_hours: int = Field(120, ge=1, le=87_600,
-                                       description="Resolve-within target, in calendar hours, of "
-                                                   "a category no imported policy names")
+    timer_poll_seconds: float = Field(
+        5.0, gt=0, description="How often due reminders, breaches and escalations are looked "
+                               "for (besides after every event)")

@@ -1,8 +1,9 @@
-"""sla's unit of work: one transaction, with sla's repository attached."""
+"""sla's unit of work: one transaction, its repository, and the policies in force."""
 from sqlalchemy.orm import Session
 
 from loop311_shared.unit_of_work import UnitOfWork
 
+from .dependencies import PoliciesCache
 from .models import inbox, outbox
 from .repository import SlaRepository
 
@@ -11,6 +12,11 @@ class SlaUnitOfWork(UnitOfWork):
     outbox = outbox
     inbox = inbox
 
-    def __init__(self, session: Session, consumer: str | None = None):
+    def __init__(self, session: Session, consumer: str | None = None,
+                 policies: PoliciesCache | None = None):
         super().__init__(session, consumer)
         self.sla = SlaRepository(session)
+        self.policies = policies or PoliciesCache()
+
+    def policies_in_force(self):
+        return self.policies.current(self.sla)

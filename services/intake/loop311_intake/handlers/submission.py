@@ -107,6 +107,7 @@ def _open(uow, service, command, attributes, contact_ref, now) -> dict:
         "long": data.get("long"),
         "address": data.get("address_string"),
         "channel": command.channel,
+        "priority": command.priority,
         "contact_ref": contact_ref,
         "requested_at": now,
     })

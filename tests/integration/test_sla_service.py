@@ -1,0 +1,102 @@
+"""sla on the real broker and PostgreSQL: targets from the imported policies, and timers
+that two replicas share so that every reminder, breach and escalation goes out once."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+import requests
+from sqlalchemy import func, select
+
+from loop311_contracts.envelope import make_envelope
+from loop311_shared.db import make_engine
+from loop311_sla.models import outbox, timers
+from loop311_sla.service import SlaService
+from support import (
+    TEST_ADMIN_TOKEN,
+    EventTap,
+    demo_document,
+    free_port,
+    import_configuration,
+    publish_envelope,
+    request_created,
+    wait_until,
+)
+
+ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
+STAFF = {"Authorization": "Bearer crew-token"}
+
+
+def assigned(request_id, at):
+    return make_envelope("request_assigned", request_id, {
+        "request_id": request_id, "service_code": "needle_pickup",
+        "jurisdiction_id": "st-petersburg", "jurisdiction_name": "City of St. Petersburg",
+        "department_code": "pc-health", "department_name": "Human Services",
+        "agency_responsible": "Pinellas County — Human Services", "assignee_id": "pc-health-2",
+        "assignee_name": "Field crew", "rule_id": "pc-health-all", "assigned_at": at})
+
+
+@pytest.fixture
+def sla(container_factory, service_config):
+    config = service_config("sla", TIMER_POLL_SECONDS=0.2, STAFF_API_TOKENS="alice:crew-token")
+    container_factory(SlaService, config).start()
+    import_configuration(config, "policies")
+    config["base"] = f"http://{config['WEB_SERVER_ADDRESS']}"
+    return config
+
+
+def test_two_replicas_send_each_reminder_breach_and_escalation_once(container_factory, sla):
+    container_factory(SlaService, {**sla, "WEB_SERVER_ADDRESS": f"127.0.0.1:{free_port()}"}).start()
+    taps = {kind: EventTap(sla["AMQP_URI"], kind)
+            for kind in ("sla_reminder_due", "sla_breached", "sla_escalated")}
+    # Assigned five hours ago: a needle's acknowledge (1 h) and resolve (4 h) targets have
+    # passed and its first reminder (every 4 h) is due, for both replicas to find at once.
+    five_hours_ago = datetime.now(timezone.utc) - timedelta(hours=5)
+    count = 12
+    for n in range(count):
+        publish_envelope(sla["AMQP_URI"], request_created(str(n), "needle_pickup"))
+    engine = make_engine(sla["DATABASE_URL"])
+
+    def scalar(query):
+        with engine.connect() as connection:
+            return connection.execute(query).scalar_one()
+
+    for n in range(count):
+        publish_envelope(sla["AMQP_URI"], assigned(str(n), five_hours_ago))
+
+    def settled():
+        now = datetime.now(timezone.utc)
+        due = scalar(select(func.count()).select_from(timers).where(timers.c.due_at <= now))
+        pending = scalar(select(func.count()).select_from(outbox).where(
+            outbox.c.published_at.is_(None)))
+        started = scalar(select(func.count()).select_from(timers).where(
+            timers.c.kind == "ack_reminder"))
+        return started == count and due == 0 and pending == 0
+
+    wait_until(settled, timeout=60, message="the timers never settled")
+    engine.dispose()
+    seen = {kind: tap.drain() for kind, tap in taps.items()}
+    assert sorted(int(e["subject"]) for e in seen["sla_reminder_due"]) == list(range(count))
+    assert len(seen["sla_breached"]) == 2 * count  # acknowledge and resolve
+    assert sorted((e["subject"], e["data"]["level"]) for e in seen["sla_escalated"]) == sorted(
+        (str(n), level) for n in range(count) for level in (1, 2))
+
+
+def test_pausing_needs_staff_and_a_closed_request_cannot_be_paused(sla):
+    url = f"{sla['base']}/staff/v1/requests/404/pause"
+    assert requests.post(url, json={"reason": "r"}, timeout=5).status_code == 401
+    missing = requests.post(url, json={"reason": "r"}, headers=STAFF, timeout=5)
+    assert missing.status_code == 404 and "no running clock" in missing.text
+    assert requests.post(url, json={}, headers=STAFF, timeout=5).status_code == 400
+
+
+def test_the_policies_import_needs_the_admin_token_and_is_read_back(sla):
+    url = f"{sla['base']}/admin/v1/policies"
+    assert requests.put(url, json=demo_document("policies"), timeout=10).status_code == 401
+    assert requests.get(url, timeout=10).status_code == 401
+    current = requests.get(url, headers=ADMIN, timeout=10).json()
+    assert current["version"] == 1
+    assert [p["id"] for p in current["document"]["policies"]] == [
+        p["id"] for p in demo_document("policies")["policies"]]
+    bad = demo_document("policies")
+    bad["calendars"][0]["working_hours"] = {}
+    refused = requests.put(url, json=bad, headers=ADMIN, timeout=10)
+    assert refused.status_code == 400 and "no working hours" in refused.text
