@@ -23,7 +23,9 @@ warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 import psycopg2.extensions  # noqa: E402
 import psycopg2.extras  # noqa: E402
 from harness import ADMIN_DATABASE_URL, exit_on_sigterm  # noqa: E402
+from psycopg2.errors import QueryCanceled  # noqa: E402
 from sqlalchemy import create_engine, event, text  # noqa: E402
+from sqlalchemy.exc import OperationalError  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
 
 import loop311_sla  # noqa: E402
@@ -299,4 +301,11 @@ def main(argv=None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main(sys.argv[1:]))
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except (KeyboardInterrupt, OperationalError) as error:
+        # Ctrl-C cancels the running statement (wait_select): PostgreSQL answers QueryCanceled.
+        if isinstance(error, OperationalError) and not isinstance(error.orig, QueryCanceled):
+            raise
+        print("bench: interrupted", file=sys.stderr)
+        sys.exit(130)

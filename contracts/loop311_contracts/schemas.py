@@ -178,11 +178,14 @@ class SlaStartedV2(SlaStartedV1):
     policy_id = fields.String(allow_none=True, load_default=None)
     policy_version = fields.Integer(allow_none=True, load_default=None)
     reason = fields.String(load_default="assigned")
+    # When the department's backlog of this category, at its recent closing rate, says it
+    # will really be closed (None without a recent closing rate); honest next to the promise.
+    expected_close_at = fields.AwareDateTime(allow_none=True, load_default=None)
 
 
 def sla_started_v1_to_v2(data: dict) -> dict:
     return {**data, "ack_due_at": None, "policy_id": None, "policy_version": None,
-            "reason": "assigned"}
+            "reason": "assigned", "expected_close_at": None}
 
 
 SLA_TARGETS = ("acknowledge", "resolve")

@@ -11,7 +11,8 @@ from loop311_shared.errors import Conflict, Invalid
 from loop311_shared.loading import load
 from loop311_shared.unit_of_work import apply_once, run
 from loop311_sla import handlers
-from loop311_sla.commands import FireTimers, ImportPolicies, PauseClock
+from loop311_sla.commands import FireTimers, ImportPolicies, PauseClock, SuspendJurisdiction
+from loop311_sla.domain.policies import expected_close
 from loop311_sla.models import clocks, configuration_versions, outbox, timers
 from loop311_sla.schemas import PoliciesSchema
 from loop311_sla.unit_of_work import SlaUnitOfWork
@@ -200,11 +201,11 @@ def test_reopening_restarts_the_resolve_target(uow):
 def test_a_pause_moves_the_due_date_by_the_business_time_paused(uow, monkeypatch):
     open_and_assign(uow)
     before = utc(clock(uow).resolve_due_at)
-    moments = iter([datetime(2026, 11, 24, 17, tzinfo=timezone.utc),   # Tue 12:00
-                    datetime(2026, 11, 24, 20, tzinfo=timezone.utc)])  # Tue 15:00
-    monkeypatch.setattr(handlers, "utcnow", lambda: next(moments))
+    now = [datetime(2026, 11, 24, 17, tzinfo=timezone.utc)]  # Tue 12:00
+    monkeypatch.setattr(handlers, "utcnow", lambda: now[0])
 
     run(uow, handlers.pause_clock, PauseClock("1", "waiting on the resident", "alice"))
+    now[0] = datetime(2026, 11, 24, 20, tzinfo=timezone.utc)  # Tue 15:00
     run(uow, handlers.pause_clock, PauseClock("1", "photos came", "alice", resume=True))
 
     assert utc(clock(uow).resolve_due_at) == before + timedelta(hours=3)
@@ -273,3 +274,49 @@ def test_bad_policies_are_refused_and_change_nothing(uow, document, complaint):
         import_policies(uow, copy.deepcopy(document))
 
     assert uow.sla.current_import()["version"] == 1
+
+
+def test_the_expected_close_follows_the_backlog_and_the_recent_closing_rate(uow, monkeypatch):
+    monkeypatch.setattr(handlers, "utcnow", lambda: TUESDAY_10AM)
+    for n in range(3):  # closed in the last fortnight
+        open_and_assign(uow, request_id=f"c{n}", at=TUESDAY_10AM - timedelta(days=5))
+        status(uow, "closed", request_id=f"c{n}", at=TUESDAY_10AM - timedelta(days=2),
+               resolution="fixed")
+    open_and_assign(uow, request_id="waiting", at=TUESDAY_10AM - timedelta(days=1))
+
+    open_and_assign(uow, request_id="new")
+
+    started = [e for e in published(uow, "sla_started") if e["subject"] == "new"][0]["data"]
+    # 3 closed in 14 days: one every 14/3 days; 2 open (the new one included) ahead of it.
+    expected = TUESDAY_10AM + timedelta(days=14) / 3 * 2
+    assert started["expected_close_at"] == expected.isoformat()
+    assert started["due_at"] == "2026-12-01T15:00:00+00:00"  # the promise stays the policy's
+
+
+def test_without_a_recent_closing_rate_there_is_no_estimate():
+    assert expected_close(TUESDAY_10AM, backlog=5, closed_recently=0) is None
+
+
+def test_a_storm_suspends_a_whole_jurisdiction_and_lifting_it_moves_every_due_date(uow, monkeypatch):
+    now = [datetime(2026, 11, 24, 17, tzinfo=timezone.utc)]
+    monkeypatch.setattr(handlers, "utcnow", lambda: now[0])
+    for n in range(3):
+        open_and_assign(uow, request_id=str(n))
+    status(uow, "closed", request_id="2", at=TUESDAY_10AM + timedelta(hours=1), resolution="fixed")
+    before = {n: utc(clock(uow, str(n)).resolve_due_at) for n in range(2)}
+
+    suspended = run(uow, handlers.suspend_jurisdiction,
+                    SuspendJurisdiction("st-petersburg", "Hurricane warning", "ops"))
+    now[0] = datetime(2026, 11, 30, 14, tzinfo=timezone.utc)  # Monday 09:00, offices open
+    lifted = run(uow, handlers.suspend_jurisdiction,
+                 SuspendJurisdiction("st-petersburg", "All clear", "ops", lift=True))
+
+    assert (suspended["clocks"], lifted["clocks"]) == (2, 2)
+    # Paused Tue 12:00 → Mon 09:00: Tue 12:00-17:00 and Wed 08:00-17:00 are working time
+    # (Thanksgiving, the Friday after and the weekend are not), Mon 08:00-09:00: 15 working
+    # hours, added to the due date in working time: Tue 1 Dec 10:00 + 7 h (to 17:00) + 8 h
+    # on Wednesday = Wed 2 Dec 16:00 in Florida.
+    assert before[0] == before[1] == datetime(2026, 12, 1, 15, tzinfo=timezone.utc)
+    for n in range(2):
+        assert utc(clock(uow, str(n)).resolve_due_at) == datetime(2026, 12, 2, 21,
+                                                                  tzinfo=timezone.utc)

@@ -23,6 +23,16 @@ class PauseClock:
 
 
 @dataclass(frozen=True)
+class SuspendJurisdiction:
+    """A storm suspension: pause every open clock of a jurisdiction (`lift`: resume them)."""
+
+    jurisdiction: str
+    reason: str
+    author: str
+    lift: bool = False
+
+
+@dataclass(frozen=True)
 class FireTimers:
     """Send the reminders, breaches and escalations that are due at `now`."""
 

@@ -13,9 +13,9 @@ from loop311_contracts.envelope import Event
 from loop311_shared.clock import utcnow
 from loop311_shared.errors import Conflict, Invalid, NotFound
 
-from .commands import FireTimers, ImportPolicies, PauseClock
+from .commands import FireTimers, ImportPolicies, PauseClock, SuspendJurisdiction
 from .domain.business_time import shift_for_pause
-from .domain.policies import PolicyProblems, build_policies
+from .domain.policies import RECENT, PolicyProblems, build_policies, expected_close
 from .schemas import PoliciesSchema
 from .unit_of_work import SlaUnitOfWork
 
@@ -122,16 +122,36 @@ def pause_clock(uow: SlaUnitOfWork, command: PauseClock) -> dict:
         raise NotFound(f"request {command.request_id!r} has no running clock")
     if clock.closed_at is not None:
         raise Conflict("a closed request cannot be paused or resumed")
-    now = utcnow()
-    if not command.resume:
-        if clock.paused_at is not None:
-            raise Conflict("the clock is paused already")
-        uow.sla.update_clock(clock.request_id, paused_at=now, resolve_state="paused")
-        uow.sla.cancel_timers(clock.request_id, RESOLVE_BREACH, RESOLVE_REMINDER, RESOLVE_ESCALATION)
-        uow.sla.add_note(clock.request_id, f"paused by {command.author}: {command.reason}", now)
-        return {"request_id": clock.request_id, "paused_at": now.isoformat()}
-    if clock.paused_at is None:
+    if command.resume and clock.paused_at is None:
         raise Conflict("the clock is not paused")
+    if not command.resume and clock.paused_at is not None:
+        raise Conflict("the clock is paused already")
+    now = utcnow()
+    change = _resume if command.resume else _pause
+    return {"request_id": clock.request_id,
+            **change(uow, clock, now, f"by {command.author}: {command.reason}")}
+
+
+def suspend_jurisdiction(uow: SlaUnitOfWork, command: SuspendJurisdiction) -> dict:
+    """A storm: pause (or resume) every open clock in the jurisdiction at once."""
+    now, changed = utcnow(), 0
+    for clock in uow.sla.open_clocks_in(command.jurisdiction, paused=command.lift):
+        (_resume if command.lift else _pause)(
+            uow, clock, now, f"jurisdiction {'resumed' if command.lift else 'suspended'} by "
+                             f"{command.author}: {command.reason}")
+        changed += 1
+    return {"jurisdiction": command.jurisdiction, "clocks": changed,
+            "state": "running" if command.lift else "paused"}
+
+
+def _pause(uow, clock, now, why: str) -> dict:
+    uow.sla.update_clock(clock.request_id, paused_at=now, resolve_state="paused")
+    uow.sla.cancel_timers(clock.request_id, RESOLVE_BREACH, RESOLVE_REMINDER, RESOLVE_ESCALATION)
+    uow.sla.add_note(clock.request_id, f"paused {why}", now)
+    return {"paused_at": now.isoformat()}
+
+
+def _resume(uow, clock, now, why: str) -> dict:
     policies = uow.policies_in_force()
     policy = policies.policy_for(clock.service_code, clock.priority, clock.jurisdiction_id)
     calendar = policies.calendar_for(clock.jurisdiction_id)
@@ -140,11 +160,11 @@ def pause_clock(uow: SlaUnitOfWork, command: PauseClock) -> dict:
     uow.sla.update_clock(clock.request_id, paused_at=None, resolve_due_at=due,
                          resolve_state="running")
     uow.sla.set_timer(clock.request_id, RESOLVE_BREACH, due)
-    uow.sla.add_note(clock.request_id, f"resumed by {command.author}: {command.reason}", now)
+    uow.sla.add_note(clock.request_id, f"resumed {why}", now)
     _announce_start(uow, clock.request_id, clock.service_code, clock.department_code,
                     _aware(clock.started_at), _aware(clock.ack_due_at) if clock.ack_due_at else None,
                     due, clock.policy_id, clock.policy_version, "resumed")
-    return {"request_id": clock.request_id, "resolve_due_at": due.isoformat()}
+    return {"resolve_due_at": due.isoformat()}
 
 
 def fire_timers(uow: SlaUnitOfWork, command: FireTimers) -> int:
@@ -247,11 +267,13 @@ def _start(uow, request_id, service_code, priority, jurisdiction_id, at: datetim
 
 def _announce_start(uow, request_id, service_code, department, started_at, ack_due, due,
                     policy_id, version, reason) -> None:
+    now = utcnow()
+    backlog, closed = uow.sla.backlog_and_recent_closes(department, service_code, now - RECENT)
     uow.publish("sla_started", request_id, {
         "request_id": request_id, "service_code": service_code,
         "department_code": department or "", "started_at": started_at, "due_at": due,
         "ack_due_at": ack_due, "policy_id": policy_id, "policy_version": version,
-        "reason": reason})
+        "reason": reason, "expected_close_at": expected_close(now, backlog, closed)})
 
 
 def _finish(uow, clock, target: str, at: datetime, calendar) -> None:

@@ -45,10 +45,27 @@ class SlaRepository:
     def update_clock(self, request_id: str, **values) -> None:
         self.session.execute(update(clocks).where(clocks.c.request_id == request_id).values(**values))
 
+    def open_clocks_in(self, jurisdiction_id: str, paused: bool) -> list:
+        """The jurisdiction's started, open clocks that are (or are not) paused, locked."""
+        return self.session.execute(
+            select(clocks).where(clocks.c.jurisdiction_id == jurisdiction_id,
+                                 clocks.c.started_at.is_not(None), clocks.c.closed_at.is_(None),
+                                 clocks.c.paused_at.is_not(None) if paused
+                                 else clocks.c.paused_at.is_(None))
+            .order_by(clocks.c.request_id).with_for_update()).all()
+
     def add_note(self, request_id: str, note: str, at: datetime) -> None:
         notes = self.session.execute(select(clocks.c.notes).where(clocks.c.request_id == request_id)
                                      ).scalar_one() or []
         self.update_clock(request_id, notes=[*notes, {"at": at.isoformat(), "note": note}])
+
+    def backlog_and_recent_closes(self, department_code, service_code, since: datetime) -> tuple[int, int]:
+        """Open requests of this category in this department, and how many it closed since."""
+        same = (clocks.c.department_code == department_code) & (clocks.c.service_code == service_code)
+        open_now, closed = self.session.execute(select(
+            func.count().filter(clocks.c.closed_at.is_(None)),
+            func.count().filter(clocks.c.closed_at >= since)).where(same)).one()
+        return open_now, closed
 
     # Timers
 

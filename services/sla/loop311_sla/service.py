@@ -14,7 +14,7 @@ from loop311_shared.unit_of_work import apply_once, run
 from loop311_shared.web import Doc, http, json_object, json_response, load
 
 from . import handlers
-from .commands import ImportPolicies, PauseClock
+from .commands import ImportPolicies, PauseClock, SuspendJurisdiction
 from .dependencies import PoliciesProvider, TimerLoop
 from .models import outbox
 from .schemas import PauseSchema, PoliciesInForceSchema, PoliciesSchema
@@ -91,6 +91,27 @@ class SlaService(OperationalEndpoints):
         errors=(400, 401, 404, 409), security="staff"))
     def resume(self, request, request_id):
         return self._pause(request, request_id, resume=True)
+
+    @http("POST", "/admin/v1/jurisdictions/<string:jurisdiction_id>/suspension", doc=Doc(
+        summary="Suspend every open clock of a jurisdiction (a storm closes offices)",
+        tags=("admin",), body=PauseSchema, answers={200: ("How many clocks paused", None)},
+        errors=(400, 401), security="admin"))
+    def suspend_jurisdiction(self, request, jurisdiction_id):
+        return self._suspend(request, jurisdiction_id, lift=False)
+
+    @http("POST", "/admin/v1/jurisdictions/<string:jurisdiction_id>/resumption", doc=Doc(
+        summary="Lift a jurisdiction's suspension: its clocks run again, due dates moved",
+        tags=("admin",), body=PauseSchema, answers={200: ("How many clocks resumed", None)},
+        errors=(400, 401), security="admin"))
+    def resume_jurisdiction(self, request, jurisdiction_id):
+        return self._suspend(request, jurisdiction_id, lift=True)
+
+    def _suspend(self, request, jurisdiction_id, lift):
+        author = self._holder(request, self.settings.admin_api_tokens)
+        body = load(PauseSchema(), json_object(request))
+        return json_response(run(self._unit_of_work(), handlers.suspend_jurisdiction,
+                                 SuspendJurisdiction(jurisdiction_id, body["reason"], author,
+                                                     lift=lift)))
 
     def _pause(self, request, request_id, resume):
         author = self._holder(request, self.settings.staff_api_tokens)

@@ -65,3 +65,15 @@ def build_policies(document: dict, version: int = 0) -> Policies:
               for entry in document["policies"] for category in entry["categories"]}
     return Policies(version, calendars, dict(document["calendar_of"]),
                     policy(document["default"], DEFAULT_POLICY), by_key)
+
+
+RECENT = timedelta(days=14)
+
+
+def expected_close(now, backlog: int, closed_recently: int, window: timedelta = RECENT):
+    """When a new request will really be closed if the department works through its backlog
+    (this one included) at the rate it closed them lately; None without a recent rate."""
+    if closed_recently <= 0:
+        return None
+    per_request = window / closed_recently
+    return now + per_request * max(backlog, 1)
