@@ -100,3 +100,34 @@ def test_the_policies_import_needs_the_admin_token_and_is_read_back(sla):
     bad["calendars"][0]["working_hours"] = {}
     refused = requests.put(url, json=bad, headers=ADMIN, timeout=10)
     assert refused.status_code == 400 and "no working hours" in refused.text
+
+
+def test_the_report_card_over_http_counts_what_the_events_said(sla):
+    started = datetime.now(timezone.utc) - timedelta(minutes=1)
+    for n, channel_request in enumerate(["a", "b"]):
+        publish_envelope(sla["AMQP_URI"], request_created(channel_request, "pothole",
+                                                          lat=27.77 + n * 0.01))
+        publish_envelope(sla["AMQP_URI"], assigned(channel_request, datetime.now(timezone.utc)))
+    engine = make_engine(sla["DATABASE_URL"])
+
+    def started_clocks():
+        with engine.connect() as connection:
+            return connection.execute(select(func.count()).select_from(timers)).scalar_one()
+    wait_until(lambda: started_clocks() >= 2, message="clocks never started")
+    engine.dispose()
+    period = {"start": started.isoformat(),
+              "end": (datetime.now(timezone.utc) + timedelta(minutes=1)).isoformat()}
+    url = f"{sla['base']}/staff/v1/report-card"
+
+    assert requests.get(url, params=period, timeout=10).status_code == 401
+    rows = requests.get(url, params={**period, "by": "channel"}, headers=STAFF, timeout=10).json()
+    assert [(row["group"], row["opened"], row["closed"]) for row in rows] == [("web", 2, 0)]
+    csv = requests.get(url, params={**period, "format": "csv"}, headers=STAFF, timeout=10)
+    assert csv.headers["Content-Type"].startswith("text/csv")
+    assert csv.text.splitlines()[0].startswith("group,")
+    geo = requests.get(f"{url}/export", params={**period, "format": "geojson"}, headers=STAFF,
+                       timeout=10).json()
+    assert len(geo["features"]) == 2
+    backwards = requests.get(url, params={"start": period["end"], "end": period["start"]},
+                             headers=STAFF, timeout=10)
+    assert backwards.status_code == 400 and "end must be after start" in backwards.text

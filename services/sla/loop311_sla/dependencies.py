@@ -3,6 +3,7 @@ from nameko.extensions import DependencyProvider
 
 from loop311_shared.background import BackgroundDrain
 from loop311_shared.clock import utcnow
+from loop311_shared.metrics import Metrics
 from loop311_shared.unit_of_work import run
 
 from .commands import FireTimers
@@ -47,5 +48,21 @@ class TimerLoop(BackgroundDrain):
         from .unit_of_work import SlaUnitOfWork
 
         policies = next(d for d in self.container.dependencies if isinstance(d, PoliciesProvider))
-        return run(SlaUnitOfWork(session, self.container.service_name, policies.cache),
-                   fire_timers, FireTimers(utcnow()))
+        uow = SlaUnitOfWork(session, self.container.service_name, policies.cache)
+        fired = run(uow, fire_timers, FireTimers(utcnow()))
+        if not fired:
+            self._gauge_backlog(uow)
+        return fired
+
+    def _gauge_backlog(self, uow) -> None:
+        # Labelled by department only: a bounded set that configuration controls.
+        metrics = next((d for d in self.container.dependencies if isinstance(d, Metrics)), None)
+        if metrics is None:
+            return
+        for department, open_now, overdue in uow.sla.open_and_overdue_by_department(utcnow()):
+            metrics.set_gauge("loop311_sla_open_requests", "Open requests by department",
+                              open_now, department=department)
+            metrics.set_gauge("loop311_sla_overdue_requests",
+                              "Open requests past their resolve due date, by department",
+                              overdue, department=department)
+        uow.rollback()

@@ -67,6 +67,14 @@ class SlaRepository:
             func.count().filter(clocks.c.closed_at >= since)).where(same)).one()
         return open_now, closed
 
+    def open_and_overdue_by_department(self, now: datetime) -> list:
+        """(department, open, overdue) — few rows: departments are configuration."""
+        return self.session.execute(
+            select(clocks.c.department_code, func.count(),
+                   func.count().filter(clocks.c.resolve_due_at < now))
+            .where(clocks.c.closed_at.is_(None), clocks.c.department_code.is_not(None))
+            .group_by(clocks.c.department_code)).all()
+
     # Timers
 
     def set_timer(self, request_id: str, kind: str, due_at: datetime) -> None:

@@ -4,6 +4,7 @@ The policies document (config/demo/policies.yml is one) holds the business calen
 the policies; it is imported whole and kept as a numbered version.
 """
 from collections import Counter
+from datetime import timedelta
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
@@ -112,6 +113,27 @@ class ClockSchema(Schema):
     paused_at = fields.String(allow_none=True)
     policy_id = fields.String(allow_none=True)
     policy_version = fields.Integer(allow_none=True)
+
+
+class ReportQuerySchema(Schema):
+    """A period: requests opened from `start` (inclusive) to `end` (exclusive)."""
+
+    start = fields.AwareDateTime(required=True)
+    end = fields.AwareDateTime(required=True)
+    by = fields.String(load_default="department_code", validate=validate.OneOf(
+        ("jurisdiction_id", "department_code", "service_code", "assignee_id", "channel")))
+    format = fields.String(load_default="json", validate=validate.OneOf(("json", "csv")))
+
+    @validates_schema
+    def a_period(self, data, **kwargs):
+        if data["end"] <= data["start"]:
+            raise ValidationError("end must be after start", "end")
+        if data["end"] - data["start"] > timedelta(days=3_660):
+            raise ValidationError("a period is at most ten years", "end")
+
+
+class ExportQuerySchema(ReportQuerySchema):
+    format = fields.String(load_default="csv", validate=validate.OneOf(("csv", "geojson")))
 
 
 PoliciesInForceSchema = in_force_schema("PoliciesInForceSchema", PoliciesSchema)

@@ -1,8 +1,12 @@
 """sla's entrypoints: events and the admin and staff APIs in, commands to handlers,
 answers out."""
+import json
 from pathlib import Path
 
+from werkzeug.wrappers import Response
+
 from loop311_shared.auth import authenticated_name
+from loop311_shared.clock import utcnow
 from loop311_shared.db import Database
 from loop311_shared.errors import NotFound
 from loop311_shared.messaging import OutboxRelay, handle_event
@@ -13,11 +17,17 @@ from loop311_shared.settings import SettingsProvider
 from loop311_shared.unit_of_work import apply_once, run
 from loop311_shared.web import Doc, http, json_object, json_response, load
 
-from . import handlers
+from . import handlers, report_card
 from .commands import ImportPolicies, PauseClock, SuspendJurisdiction
 from .dependencies import PoliciesProvider, TimerLoop
 from .models import outbox
-from .schemas import PauseSchema, PoliciesInForceSchema, PoliciesSchema
+from .schemas import (
+    ExportQuerySchema,
+    PauseSchema,
+    PoliciesInForceSchema,
+    PoliciesSchema,
+    ReportQuerySchema,
+)
 from .settings import SlaSettings
 from .unit_of_work import SlaUnitOfWork
 
@@ -118,6 +128,44 @@ class SlaService(OperationalEndpoints):
         body = load(PauseSchema(), json_object(request))
         return json_response(run(self._unit_of_work(), handlers.pause_clock,
                                  PauseClock(request_id, body["reason"], author, resume=resume)))
+
+    # The report card: staff read it, managers export it.
+
+    @http("GET", "/staff/v1/report-card", doc=Doc(
+        summary="Opened, acknowledged, closed, reopened; times to acknowledge and close "
+                "(median, 90th percentile; calendar and business); on-time share per target; "
+                "overdue now; per 1,000 residents by jurisdiction",
+        tags=("report card",), query=ReportQuerySchema,
+        answers={200: ("One row per group", None)}, answer_types=("application/json", "text/csv"),
+        errors=(400, 401, 503), security="staff"))
+    def report(self, request):
+        self._holder(request, self.settings.staff_api_tokens)
+        query = load(ReportQuerySchema(), request.args.to_dict())
+        rows = report_card.report_card(self.database, query["start"], query["end"], query["by"],
+                                       utcnow(), populations=self._unit_of_work().sla.populations())
+        if query["format"] == "csv":
+            return self._download(report_card.report_card_csv(rows), "text/csv", "report-card.csv")
+        return json_response(rows)
+
+    @http("GET", "/staff/v1/report-card/export", doc=Doc(
+        summary="A period's requests by category and day, and where they were (for disaster "
+                "reimbursement): CSV or GeoJSON", tags=("report card",), query=ExportQuerySchema,
+        answers={200: ("The export", None)},
+        answer_types=("text/csv", "application/geo+json"), errors=(400, 401, 503), security="staff"))
+    def export(self, request):
+        self._holder(request, self.settings.staff_api_tokens)
+        query = load(ExportQuerySchema(), request.args.to_dict())
+        if query["format"] == "geojson":
+            return self._download(json.dumps(report_card.disaster_geojson(
+                self.database, query["start"], query["end"])), "application/geo+json",
+                "requests.geojson")
+        return self._download(report_card.disaster_csv(report_card.disaster_export(
+            self.database, query["start"], query["end"])), "text/csv", "requests-by-day.csv")
+
+    @staticmethod
+    def _download(body: str, content_type: str, filename: str) -> Response:
+        return Response(body, content_type=content_type,
+                        headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
     @staticmethod
     def _holder(request, holders):
