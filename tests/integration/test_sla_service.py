@@ -1,15 +1,23 @@
 """sla on the real broker and PostgreSQL: targets from the imported policies, and timers
 that two replicas share so that every reminder, breach and escalation goes out once."""
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 import requests
 from sqlalchemy import func, select
+from sqlalchemy.orm import Session
 
+import loop311_sla
 from loop311_contracts.envelope import make_envelope
-from loop311_shared.db import make_engine
+from loop311_shared.db import make_engine, migrate
+from loop311_shared.unit_of_work import run
+from loop311_sla import handlers
+from loop311_sla.commands import FireTimers
 from loop311_sla.models import outbox, timers
+from loop311_sla.repository import SlaRepository
 from loop311_sla.service import SlaService
+from loop311_sla.unit_of_work import SlaUnitOfWork
 from support import (
     TEST_ADMIN_TOKEN,
     EventTap,
@@ -131,3 +139,29 @@ def test_the_report_card_over_http_counts_what_the_events_said(sla):
     backwards = requests.get(url, params={"start": period["end"], "end": period["start"]},
                              headers=STAFF, timeout=10)
     assert backwards.status_code == 400 and "end must be after start" in backwards.text
+
+
+def test_a_replica_that_dies_mid_scan_loses_no_timer(new_database):
+    """Replica A claims the due timers and dies before committing (its transaction rolls
+    back, as PostgreSQL does for a killed connection); replica B skips them while A holds
+    them, then fires every one once A is gone."""
+    engine = make_engine(new_database("sla"))
+    migrate(engine, Path(loop311_sla.__file__).parent / "migrations")
+    now = datetime.now(timezone.utc)
+    with Session(engine) as setup:
+        for n in range(5):  # timers of requests sla never saw: firing them only deletes them
+            SlaRepository(setup).set_timer(str(n), "ack_reminder", now - timedelta(minutes=n))
+        setup.commit()
+
+    dying, survivor = Session(engine), Session(engine)
+    claimed = SlaRepository(dying).claim_due_timers(now)
+    assert len(claimed) == 5
+    assert run(SlaUnitOfWork(survivor, "sla"), handlers.fire_timers, FireTimers(now)) == 0
+    dying.rollback()  # the replica is gone; its claims with it
+    dying.close()
+
+    assert run(SlaUnitOfWork(survivor, "sla"), handlers.fire_timers, FireTimers(now)) == 5
+    with engine.connect() as connection:
+        assert connection.execute(select(func.count()).select_from(timers)).scalar_one() == 0
+    survivor.close()
+    engine.dispose()
