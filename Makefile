@@ -53,6 +53,7 @@ test-unit: install
 bench: install
 	$(BIN)/python bench/category_inference.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/sla_scale.py
 	$(BIN)/python bench/e2e.py
 
 clean:
