@@ -48,6 +48,26 @@ def current_import(session: Session, table: Table, kind: str) -> dict | None:
             "document": row.document}
 
 
+class ImportedVersions:
+    """What a repository of one kind of reference data needs: the version in force, the
+    document in force, and keeping a new import. Subclasses name the table and the kind."""
+
+    versions_table: Table
+    kind: str
+    session: Session
+
+    def version(self) -> int:
+        return self.session.execute(
+            select(func.coalesce(func.max(self.versions_table.c.version), 0))
+            .where(self.versions_table.c.kind == self.kind)).scalar_one()
+
+    def current_import(self) -> dict | None:
+        return current_import(self.session, self.versions_table, self.kind)
+
+    def record_import(self, document: dict, author: str) -> dict:
+        return record_import(self.session, self.versions_table, self.kind, document, author)
+
+
 class VersionInForceSchema(Schema):
     """A version of some reference data: which, its digest, who imported it and when."""
 

@@ -12,19 +12,14 @@ from .models import assignment_moves, assignments, configuration_versions, depar
 KIND = "directory"
 
 
-class DirectoryRepository:
+class DirectoryRepository(reference_data.ImportedVersions):
+    versions_table = configuration_versions
+    kind = KIND
+
     def __init__(self, session: Session):
         self.session = session
 
-    # The directory in force
-
-    def version(self) -> int:
-        return self.session.execute(
-            select(func.coalesce(func.max(configuration_versions.c.version), 0))
-            .where(configuration_versions.c.kind == KIND)).scalar_one()
-
-    def current_import(self) -> dict | None:
-        return reference_data.current_import(self.session, configuration_versions, KIND)
+    # The directory in force (its versions: ImportedVersions)
 
     def assigned_department_codes(self) -> set[str]:
         """Departments that assignments refer to (they cannot be removed)."""
@@ -47,9 +42,6 @@ class DirectoryRepository:
             else:
                 self.session.execute(insert(departments).values(code=department["code"], **values))
 
-    def record_import(self, document: dict, author: str) -> dict:
-        return reference_data.record_import(self.session, configuration_versions, KIND, document,
-                                            author)
 
     # Assignments
 

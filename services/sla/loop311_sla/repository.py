@@ -12,32 +12,18 @@ from .models import clocks, configuration_versions, department_chains, populatio
 KIND = "policies"
 
 
-class SlaRepository:
+class SlaRepository(reference_data.ImportedVersions):
+    versions_table = configuration_versions
+    kind = KIND
+
     def __init__(self, session: Session):
         self.session = session
 
-    # The policies in force
-
-    def version(self) -> int:
-        return self.session.execute(
-            select(func.coalesce(func.max(configuration_versions.c.version), 0))
-            .where(configuration_versions.c.kind == KIND)).scalar_one()
-
-    def current_import(self) -> dict | None:
-        return reference_data.current_import(self.session, configuration_versions, KIND)
-
-    def record_import(self, document: dict, author: str) -> dict:
-        return reference_data.record_import(self.session, configuration_versions, KIND, document,
-                                            author)
-
-    # Clocks
+    # Clocks (the policies in force: ImportedVersions)
 
     def clock(self, request_id: str, for_update: bool = True):
         query = select(clocks).where(clocks.c.request_id == request_id)
         return self.session.execute(query.with_for_update() if for_update else query).first()
-
-    def has_clock(self, request_id: str) -> bool:
-        return self.clock(request_id, for_update=False) is not None
 
     def open_clock(self, request_id: str, **values) -> None:
         self.session.execute(insert(clocks).values(request_id=request_id, **values))

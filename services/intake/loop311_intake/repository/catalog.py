@@ -2,10 +2,10 @@
 and the reads commands need from it. The catalog is configuration: it changes only by
 an admin import, and a category left out of an import is retired, never deleted, so the
 requests filed under it keep their name."""
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
-from loop311_shared.reference_data import current_import, record_import
+from loop311_shared.reference_data import ImportedVersions
 
 from ..domain.categorize import describing_text
 from ..models import configuration_versions, service_attributes, service_catalog
@@ -13,7 +13,10 @@ from ..models import configuration_versions, service_attributes, service_catalog
 KIND = "catalog"
 
 
-class CatalogRepository:
+class CatalogRepository(ImportedVersions):
+    versions_table = configuration_versions
+    kind = KIND
+
     def __init__(self, session: Session):
         self.session = session
 
@@ -43,13 +46,6 @@ class CatalogRepository:
         return [(row.service_code, describing_text(row.service_name, row.description, row.keywords))
                 for row in rows]
 
-    def version(self) -> int:
-        return self.session.execute(select(func.coalesce(func.max(configuration_versions.c.version), 0))
-                                    .where(configuration_versions.c.kind == KIND)).scalar_one()
-
-    def current_document(self) -> dict | None:
-        return current_import(self.session, configuration_versions, KIND)
-
     def replace(self, document: dict, author: str) -> dict:
         """Make `document` the catalog in force; return the version record."""
         given = {service["service_code"] for service in document["services"]}
@@ -71,4 +67,4 @@ class CatalogRepository:
                 self.session.execute(insert(service_catalog).values(service_code=code, **values))
             for attribute in service["attributes"]:
                 self.session.execute(insert(service_attributes).values(service_code=code, **attribute))
-        return record_import(self.session, configuration_versions, KIND, document, author)
+        return self.record_import(document, author)
