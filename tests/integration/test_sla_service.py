@@ -165,3 +165,23 @@ def test_a_replica_that_dies_mid_scan_loses_no_timer(new_database):
         assert connection.execute(select(func.count()).select_from(timers)).scalar_one() == 0
     survivor.close()
     engine.dispose()
+
+
+def test_metrics_show_the_backlog_and_the_on_time_share_by_department(container_factory,
+                                                                     service_config):
+    sla = service_config("sla", TIMER_POLL_SECONDS=0.2, REPORT_CARD_GAUGE_SECONDS=0.2)
+    container_factory(SlaService, sla).start()
+    import_configuration(sla, "policies")
+    sla["base"] = f"http://{sla['WEB_SERVER_ADDRESS']}"
+    publish_envelope(sla["AMQP_URI"], request_created("m1", "needle_pickup"))
+    publish_envelope(sla["AMQP_URI"], assigned("m1", datetime.now(timezone.utc) - timedelta(hours=5)))
+
+    def exposition():
+        body = requests.get(f"{sla['base']}/metrics", timeout=5).text
+        return body if 'loop311_sla_on_time_ratio{department="pc-health",target="ack"}' in body \
+            and 'loop311_sla_overdue_requests{department="pc-health"} 1.0' in body else None
+
+    body = wait_until(exposition, message="the backlog gauges never showed")
+    assert 'loop311_sla_open_requests{department="pc-health"} 1.0' in body
+    assert 'loop311_sla_on_time_ratio{department="pc-health",target="ack"} 0.0' in body
+    assert "request_id" not in body  # bounded labels: never a request id

@@ -1,14 +1,20 @@
 """The policies in force, built once per imported version and shared by the workers."""
+from datetime import datetime, timedelta, timezone
+
 from nameko.extensions import DependencyProvider
 
 from loop311_shared.background import BackgroundDrain
 from loop311_shared.clock import utcnow
 from loop311_shared.metrics import Metrics
+from loop311_shared.settings import settings_of
 from loop311_shared.unit_of_work import run
 
 from .commands import FireTimers
 from .domain.policies import Policies, build_policies
+from .report_card import report_card
 from .schemas import PoliciesSchema
+
+CARD_WINDOW = timedelta(days=30)
 
 
 class PoliciesCache:
@@ -55,14 +61,37 @@ class TimerLoop(BackgroundDrain):
         return fired
 
     def _gauge_backlog(self, uow) -> None:
-        # Labelled by department only: a bounded set that configuration controls.
+        # Labelled by department (and target) only: bounded sets that configuration controls.
         metrics = next((d for d in self.container.dependencies if isinstance(d, Metrics)), None)
         if metrics is None:
             return
-        for department, open_now, overdue in uow.sla.open_and_overdue_by_department(utcnow()):
+        now = utcnow()
+        every = timedelta(seconds=settings_of(self.container).report_card_gauge_seconds)
+        if now - getattr(self, "carded_at", datetime.min.replace(tzinfo=timezone.utc)) >= every:
+            self.carded_at = now
+            self._gauge_report_card(uow, metrics, now)
+        for department, open_now, overdue in uow.sla.open_and_overdue_by_department(now):
             metrics.set_gauge("loop311_sla_open_requests", "Open requests by department",
                               open_now, department=department)
             metrics.set_gauge("loop311_sla_overdue_requests",
                               "Open requests past their resolve due date, by department",
                               overdue, department=department)
         uow.rollback()
+
+
+    def _gauge_report_card(self, uow, metrics, now) -> None:
+        """The last 30 days' on-time shares and 90th-percentile time to close, per
+        department (a report card costs ~300 ms at a million requests: not too often)."""
+        if uow.session.get_bind().dialect.name != "postgresql":
+            return
+        for row in report_card(uow.session, now - CARD_WINDOW, now, "department_code", now):
+            for target in ("ack", "resolve"):
+                if row[f"{target}_on_time_pct"] is not None:
+                    metrics.set_gauge("loop311_sla_on_time_ratio",
+                                      "Share of the last 30 days' requests on time, per target",
+                                      row[f"{target}_on_time_pct"] / 100, department=row["group"],
+                                      target=target)
+            if row["close_p90_seconds"] is not None:
+                metrics.set_gauge("loop311_sla_close_p90_seconds",
+                                  "90th percentile time to close over the last 30 days",
+                                  row["close_p90_seconds"], department=row["group"])
