@@ -131,3 +131,35 @@ def test_killing_routing_mid_stream_loses_no_request(suite):
     ) == total, timeout=60, message="intake did not learn every assignment")
     print(f"\nSIGKILL routing after {kill_after} of {total} posts, restarted after "
           f"{restart_after}: {total} posted, {total} assigned, 0 lost")
+
+
+def test_killing_notify_mid_sending_resends_at_most_the_message_in_flight(suite):
+    total = 150
+    suite.kill("notify")
+    pool = eventlet.GreenPool(8)
+    posted = []
+    for number in range(total):
+        spot = {**NEW_POTHOLE, "lat": f"{27.78 + number * 0.001:.4f}", "long": "-82.7000",
+                "email": f"resident{number}@example.org"}
+        pool.spawn(lambda fields: posted.append(post_request(suite, fields)), spot)
+    pool.waitall()
+
+    def ours():
+        return [m for m in suite.mailbox.messages() if m["X-Loop311-Request-Id"] in set(posted)]
+
+    suite.start("notify")
+    wait_until(lambda: 10 <= len(ours()), timeout=60, interval=0.02,
+               message="notify never started sending")
+    in_flight = len(ours())
+    suite.kill("notify")  # SIGKILL while its mailer works through the backlog
+    suite.start("notify")
+    wait_until(lambda: len({m["X-Loop311-Request-Id"] for m in ours()}) == total, timeout=120,
+               message=f"not all {total} confirmations arrived")
+
+    received = ours()
+    resent = len(received) - total
+    assert len({m["Message-ID"] for m in received}) == total  # a copy keeps its Message-ID
+    print(f"\nSIGKILL notify after {in_flight} of {total} confirmations: {len(received)} received, "
+          f"{resent} resent (same Message-ID)")
+    assert in_flight < total, "the kill came after the last message: nothing was tested"
+    assert resent <= 1

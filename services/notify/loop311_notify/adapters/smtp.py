@@ -1,9 +1,9 @@
 """Send pending ledger emails over SMTP; retry failures with backoff, then give up."""
+import hashlib
 import logging
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
-from email.utils import make_msgid
 
 from sqlalchemy.orm import Session
 
@@ -19,12 +19,18 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 
 
+def message_id(dedupe_key: str) -> str:
+    """The same for every attempt at one ledger message, so a message resent after a crash
+    carries the Message-ID of the first, and a mail system can drop the copy."""
+    return f"<{hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]}@loop311.local>"
+
+
 def compose(settings: NotifySettings, row) -> EmailMessage:
     message = EmailMessage()
     message["From"] = settings.mail_from
     message["To"] = row.recipient
     message["Subject"] = row.subject
-    message["Message-ID"] = make_msgid(domain="loop311.local")
+    message["Message-ID"] = message_id(row.dedupe_key)
     message["X-Loop311-Request-Id"] = row.request_id
     if settings.mail_reply_domain:
         # Replies to request+<id>@this domain reach intake's email channel as comments.
@@ -67,14 +73,20 @@ class SmtpConnection:
 
 
 def send_pending(session: Session, settings: NotifySettings, batch_size: int = 50) -> int:
-    """Send a batch of due emails. The batch commits as one, so a crash mid-batch sends
-    its already-sent messages again (at least once), never loses one."""
+    """Send up to `batch_size` due emails over one SMTP session, one message per
+    transaction: each is claimed, sent and marked sent before the next is claimed, so a
+    crash resends at most the one message in flight (with the same Message-ID), never
+    loses one, and another replica never takes a message this one holds."""
     ledger = LedgerRepository(session)
-    now = utcnow()
-    rows = ledger.claim_due_emails(now, batch_size)
     connection = SmtpConnection(settings)
+    handled = 0
     try:
-        for row in rows:
+        while handled < batch_size:
+            now = utcnow()
+            claimed = ledger.claim_due_emails(now, 1)
+            if not claimed:
+                break
+            row = claimed[0]
             try:
                 connection.send(compose(settings, row))
             except (OSError, smtplib.SMTPException) as exc:
@@ -83,12 +95,14 @@ def send_pending(session: Session, settings: NotifySettings, batch_size: int = 5
                 ledger.mark_attempt_failed(row.id, attempts, repr(exc),
                                            given_up=attempts >= MAX_ATTEMPTS,
                                            next_attempt_at=now + timedelta(seconds=2 ** attempts * 5))
-                continue
-            ledger.mark_sent(row.id, row.attempts + 1, utcnow())
+            else:
+                ledger.mark_sent(row.id, row.attempts + 1, utcnow())
+            session.commit()
+            handled += 1
     finally:
+        session.rollback()
         connection.close()
-    session.commit()
-    return len(rows)
+    return handled
 
 
 class Mailer(BackgroundDrain):
