@@ -16,6 +16,7 @@ run: export DISPATCHER_API_TOKENS ?= local-dispatcher:local-dispatcher-token
 run: export ADMIN_API_TOKENS ?= local-admin:local-admin-token
 run: export EMAIL_WEBHOOK_TOKENS ?= local-mail:local-mail-token
 run: export LOOP311_ADMIN_TOKEN ?= local-admin-token
+run: export UNSUBSCRIBE_SECRET ?= local-unsubscribe-secret
 # The demo platform: Pinellas County and its cities (config/demo/).
 run: export JURISDICTION_ID ?= pinellas-county
 PACKAGES := -e contracts -e shared -e services/intake -e services/routing -e services/sla -e services/notify

@@ -64,7 +64,8 @@ SUBSCRIPTIONS = {
     "sla": ("request_created", "request_assigned", "request_status_changed", "request_reassigned",
             "request_commented", "directory_changed"),
     "intake": ("request_assigned", "request_reassigned", "directory_changed", "sla_started"),
-    "notify": ("request_created", "resident_contact_recorded", "resident_opted_out"),
+    "notify": ("request_created", "resident_contact_recorded", "resident_opted_out",
+               "request_status_changed", "request_commented"),
 }
 
 

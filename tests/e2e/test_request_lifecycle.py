@@ -28,7 +28,8 @@ def suite(tmp_path, rabbit_config, new_database, smtp_sink):
         ports={name: free_port() for name in SERVICES},
         smtp_port=smtp_sink.port,
         extra_env={"OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
-                   "EVENT_RETRY_DELAYS_MS": "200,500", "OPEN311_API_KEYS": "e2e-key"},
+                   "EVENT_RETRY_DELAYS_MS": "200,500", "OPEN311_API_KEYS": "e2e-key",
+                   "STAFF_API_TOKENS": "alice:e2e-staff", "UNSUBSCRIBE_SECRET": "e2e-secret"},
     )
     local.mailbox = smtp_sink
     local.start_all()
@@ -72,7 +73,8 @@ def test_a_posted_request_is_assigned_given_a_due_date_and_confirmed_by_email(su
                        message="no confirmation email")[0]
     assert email["To"] == "resident@example.org"
     assert f"#{request_id}" in email["Subject"]
-    assert request_id in email.get_payload(decode=True).decode()
+    text = next(part for part in email.walk() if part.get_content_type() == "text/plain")
+    assert request_id in text.get_payload(decode=True).decode()
 
     shown = wait_until(lambda: (r := get_request(suite, request_id))["expected_datetime"] and r,
                        message="request never got its due date")
@@ -163,3 +165,59 @@ def test_killing_notify_mid_sending_resends_at_most_the_message_in_flight(suite)
           f"{resent} resent (same Message-ID)")
     assert in_flight < total, "the kill came after the last message: nothing was tested"
     assert resent <= 1
+
+
+def staff(suite, request_id, what, body):
+    answer = requests.post(suite.url("intake", f"/staff/v1/requests/{request_id}/{what}"),
+                           json=body, headers={"Authorization": "Bearer e2e-staff"}, timeout=10)
+    assert answer.status_code in (200, 201), answer.text
+    return answer
+
+
+def test_the_resident_hears_every_step_in_order_and_can_stop_it(suite):
+    request_id = post_request(suite)
+
+    def subjects():
+        return {m["Subject"] for m in suite.mailbox.for_request(request_id)}
+
+    def next_message(after: set) -> str:
+        """The one new message after a step: each step waits for its own, so this is the
+        order residents see them in."""
+        new = wait_until(lambda: subjects() - after, message="the next message never came")
+        assert len(new) == 1, new
+        return new.pop()
+
+    seen = set()
+    heard = [next_message(seen)]
+    for step in (lambda: staff(suite, request_id, "status", {"status": "acknowledged"}),
+                 lambda: (staff(suite, request_id, "comments", {"text": "Crew booked for Tuesday"}),
+                          staff(suite, request_id, "comments",
+                                {"text": "caller is the owner", "visibility": "internal"})),
+                 lambda: staff(suite, request_id, "status", {"status": "closed", "resolution":
+                                                             "fixed", "note": "Patched the hole"})):
+        seen = subjects()
+        step()
+        heard.append(next_message(seen))
+
+    assert heard == [
+        f"We received your request #{request_id}: Request for Pothole Repair",
+        f"Request #{request_id} is acknowledged: Request for Pothole Repair",
+        f"News on request #{request_id}: Request for Pothole Repair",
+        f"Request #{request_id} is closed (fixed): Request for Pothole Repair"]
+    closing = next(m for m in suite.mailbox.for_request(request_id)
+                   if m["Subject"] == heard[-1])
+    text = next(p for p in closing.walk() if p.get_content_type() == "text/plain")
+    assert "Patched the hole" in text.get_payload(decode=True).decode()
+    assert "caller is the owner" not in str([m.as_string() for m in suite.mailbox.messages()])
+
+    link = closing["List-Unsubscribe"].strip("<>")
+    assert requests.post(link, data={"List-Unsubscribe": "One-Click"}, timeout=10).json() == {
+        "email": "resident@example.org", "unsubscribed": True}
+    forged = requests.get(link.replace("token=", "token=0"), timeout=10)
+    assert forged.status_code in (400, 403)
+    staff(suite, request_id, "status", {"status": "open"})
+    staff(suite, request_id, "comments", {"text": "Reopened: a sign that mail is still moving"})
+    wait_until(lambda: scalar(suite.database_urls["notify"],
+                              "SELECT count(*) FROM inbox WHERE event_type = 'request_commented'")
+               == 3, message="notify never saw the last comment")
+    assert len(subjects()) == 4  # unsubscribed: nothing more

@@ -20,6 +20,7 @@ recipients = Table(
     Column("phone", String(32)),
     Column("first_name", String(100)),
     Column("request_id", String(64), index=True),
+    Column("language", String(8)),
 )
 
 # The delivery ledger: one row per message; `dedupe_key` makes each message unique.
@@ -32,6 +33,8 @@ deliveries = Table(
     Column("recipient", String(320), nullable=False),
     Column("subject", String(300), nullable=False),
     Column("body", Text, nullable=False),
+    Column("html", Text),
+    Column("kind", String(32)),
     Column("status", String(16), nullable=False, index=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),
@@ -46,4 +49,11 @@ opt_outs = Table(
     Column("phone", String(32), primary_key=True),
     Column("opted_out", Boolean, nullable=False),
     Column("changed_at", DateTime(timezone=True), nullable=False),
+)
+
+# Email addresses that used an unsubscribe link (or the List-Unsubscribe one-click).
+email_opt_outs = Table(
+    "email_opt_outs", metadata,
+    Column("email", String(320), primary_key=True),
+    Column("opted_out_at", DateTime(timezone=True), nullable=False),
 )

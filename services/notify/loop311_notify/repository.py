@@ -2,12 +2,12 @@
 delivery ledger, and residents' opt-outs."""
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loop311_shared.db import lock_for_transaction
 
-from .models import deliveries, known_requests, opt_outs, recipients
+from .models import deliveries, email_opt_outs, known_requests, opt_outs, recipients
 
 
 class LedgerRepository:
@@ -36,9 +36,12 @@ class LedgerRepository:
         return self.session.execute(
             select(known_requests.c.service_name,
                    known_requests.c.contact_ref.label("first_reporter"),
-                   recipients.c.contact_ref, recipients.c.email, recipients.c.first_name)
+                   recipients.c.contact_ref, recipients.c.email, recipients.c.first_name,
+                   recipients.c.language)
             .join(recipients, recipients.c.request_id == known_requests.c.request_id)
-            .where(known_requests.c.request_id == request_id, recipients.c.email.is_not(None))
+            .where(known_requests.c.request_id == request_id, recipients.c.email.is_not(None),
+                   func.lower(recipients.c.email).not_in(select(email_opt_outs.c.email)))
+            .order_by(recipients.c.contact_ref)
         ).all()
 
     def has_delivery(self, dedupe_key: str) -> bool:
@@ -46,11 +49,20 @@ class LedgerRepository:
                                     .where(deliveries.c.dedupe_key == dedupe_key)).first() is not None
 
     def queue_delivery(self, dedupe_key: str, request_id: str, channel: str, recipient: str,
-                       subject: str, body: str, now: datetime) -> None:
+                       subject: str, body: str, now: datetime, html: str | None = None,
+                       kind: str | None = None) -> None:
         self.session.execute(insert(deliveries).values(
             dedupe_key=dedupe_key, request_id=request_id, channel=channel, recipient=recipient,
-            subject=subject, body=body, status="pending", attempts=0, created_at=now,
-            next_attempt_at=now))
+            subject=subject, body=body, html=html, kind=kind, status="pending", attempts=0,
+            created_at=now, next_attempt_at=now))
+
+    def unsubscribe(self, email: str, at: datetime) -> bool:
+        """Stop email to this address; False if it was stopped already."""
+        if self.session.execute(select(email_opt_outs.c.email)
+                                .where(email_opt_outs.c.email == email)).first():
+            return False
+        self.session.execute(insert(email_opt_outs).values(email=email, opted_out_at=at))
+        return True
 
     def claim_due_emails(self, now: datetime, batch_size: int):
         """Pending emails due by `now`, oldest first, locked against other replicas."""

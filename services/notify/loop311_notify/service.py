@@ -1,15 +1,20 @@
 """notify's entrypoints: events in, to their handlers; the mailer sends what they queue."""
+import hmac
 from pathlib import Path
 
 from loop311_shared.db import Database
+from loop311_shared.errors import Forbidden
 from loop311_shared.messaging import handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
 from loop311_shared.settings import SettingsProvider
-from loop311_shared.unit_of_work import apply_once
+from loop311_shared.unit_of_work import apply_once, run
+from loop311_shared.web import Doc, http, json_response, load
 
 from . import handlers
-from .adapters.smtp import Mailer
+from .adapters.smtp import Mailer, unsubscribe_token
+from .dependencies import Templates
+from .schemas import UnsubscribeSchema
 from .settings import NotifySettings
 from .unit_of_work import NotifyUnitOfWork
 
@@ -19,8 +24,42 @@ class NotifyService(OperationalEndpoints):
 
     database = Database(Path(__file__).parent / "migrations")
     settings = SettingsProvider(NotifySettings)
+    templates = Templates()
     mailer = Mailer("database")
     metrics = Metrics()
+
+    @handle_event("request_status_changed")
+    def handle_request_status_changed(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_status_changed)
+
+    @handle_event("request_commented")
+    def handle_request_commented(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_commented)
+
+    @http("GET", "/notify/v1/unsubscribe", doc=Doc(
+        "Stop email to an address (the signed link in every email)", tags=("residents",),
+        query=UnsubscribeSchema, answers={200: ("Unsubscribed", None)}, errors=(400, 403)))
+    def unsubscribe_by_link(self, request):
+        return self._unsubscribe(request.args.to_dict())
+
+    @http("POST", "/notify/v1/unsubscribe", doc=Doc(
+        "One-click unsubscribe (RFC 8058: mail clients POST List-Unsubscribe=One-Click)",
+        tags=("residents",), query=UnsubscribeSchema, body_required=False,
+        body_types=("application/x-www-form-urlencoded",),
+        answers={200: ("Unsubscribed", None)}, errors=(400, 403)))
+    def unsubscribe_one_click(self, request):
+        return self._unsubscribe(request.args.to_dict())
+
+    def _unsubscribe(self, params):
+        link = load(UnsubscribeSchema(), params)
+        if not self.settings.unsubscribe_secret or not hmac.compare_digest(
+                link["token"], unsubscribe_token(self.settings.unsubscribe_secret, link["email"])):
+            raise Forbidden("this unsubscribe link is not valid")
+        run(self._unit_of_work(), handlers.unsubscribe, link["email"])
+        return json_response({"email": link["email"], "unsubscribed": True})
+
+    def _unit_of_work(self) -> NotifyUnitOfWork:
+        return NotifyUnitOfWork(self.database, self.name)
 
     @handle_event("request_created")
     def handle_request_created(self, event):

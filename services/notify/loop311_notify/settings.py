@@ -18,3 +18,7 @@ class NotifySettings(ServiceSettings):
     mail_reply_domain: str = Field("", description="Replies go to request+<id>@this domain, "
                                                    "which intake's email channel turns into "
                                                    "comments; empty: no Reply-To")
+    unsubscribe_base_url: str = Field("http://127.0.0.1:8004", description="Where residents "
+                                      "reach notify's unsubscribe links (its public address)")
+    unsubscribe_secret: str = Field("", description="Signs unsubscribe links; empty: emails go "
+                                                    "without an unsubscribe link")

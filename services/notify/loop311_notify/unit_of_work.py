@@ -3,6 +3,7 @@ from sqlalchemy.orm import Session
 
 from loop311_shared.unit_of_work import UnitOfWork
 
+from .domain.messages import Messages, default_messages
 from .models import inbox, outbox
 from .repository import LedgerRepository, OptOutRepository
 
@@ -11,7 +12,9 @@ class NotifyUnitOfWork(UnitOfWork):
     outbox = outbox
     inbox = inbox
 
-    def __init__(self, session: Session, consumer: str | None = None):
+    def __init__(self, session: Session, consumer: str | None = None,
+                 messages: Messages | None = None):
         super().__init__(session, consumer)
         self.ledger = LedgerRepository(session)
         self.opt_outs = OptOutRepository(session)
+        self.messages = messages or default_messages()

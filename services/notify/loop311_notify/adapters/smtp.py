@@ -1,9 +1,14 @@
 """Send pending ledger emails over SMTP; retry failures with backoff, then give up."""
+import email.policy
 import hashlib
+import hmac
 import logging
 import smtplib
 from datetime import timedelta
 from email.message import EmailMessage
+from email.utils import format_datetime
+from html import escape
+from urllib.parse import urlencode
 
 from sqlalchemy.orm import Session
 
@@ -25,18 +30,45 @@ def message_id(dedupe_key: str) -> str:
     return f"<{hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]}@loop311.local>"
 
 
+# A long URL in List-Unsubscribe must stay one unencoded line (998 is RFC 5322's limit).
+POLICY = email.policy.default.clone(max_line_length=998)
+
+
 def compose(settings: NotifySettings, row) -> EmailMessage:
-    message = EmailMessage()
+    message = EmailMessage(policy=POLICY)
     message["From"] = settings.mail_from
     message["To"] = row.recipient
     message["Subject"] = row.subject
+    message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id(row.dedupe_key)
     message["X-Loop311-Request-Id"] = row.request_id
     if settings.mail_reply_domain:
         # Replies to request+<id>@this domain reach intake's email channel as comments.
         message["Reply-To"] = f"request+{row.request_id}@{settings.mail_reply_domain}"
-    message.set_content(row.body)
+    link = unsubscribe_link(settings, row.recipient)
+    text, html = row.body, row.html
+    if link:
+        message["List-Unsubscribe"] = f"<{link}>"
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+        text += f"\n--\nNo more emails from Loop311: {link}\n"
+        if html:
+            html += f'<p style="font-size:small"><a href="{escape(link)}">No more emails</a></p>'
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
     return message
+
+
+def unsubscribe_token(secret: str, address: str) -> str:
+    return hmac.new(secret.encode(), address.lower().encode(), hashlib.sha256).hexdigest()
+
+
+def unsubscribe_link(settings: NotifySettings, address: str) -> str | None:
+    if not settings.unsubscribe_secret:
+        return None
+    query = urlencode({"email": address,
+                       "token": unsubscribe_token(settings.unsubscribe_secret, address)})
+    return f"{settings.unsubscribe_base_url.rstrip('/')}/notify/v1/unsubscribe?{query}"
 
 
 class SmtpConnection:
