@@ -46,6 +46,8 @@ CATALOG = {
         EventContract("request_needs_triage", 2, "routing", schemas.RequestNeedsTriageV2,
                       upcasters={1: schemas.request_needs_triage_v1_to_v2}),
         EventContract("request_reassigned", 1, "routing", schemas.RequestReassignedV1),
+        EventContract("staff_directory_recorded", 1, "routing",
+                      schemas.StaffDirectoryRecordedV1, private=True),
         EventContract("directory_changed", 2, "routing", schemas.DirectoryChangedV2,
                       upcasters={1: schemas.directory_changed_v1_to_v2}),
         EventContract("sla_started", 2, "sla", schemas.SlaStartedV2,
@@ -65,7 +67,8 @@ SUBSCRIPTIONS = {
             "request_commented", "directory_changed"),
     "intake": ("request_assigned", "request_reassigned", "directory_changed", "sla_started"),
     "notify": ("request_created", "resident_contact_recorded", "resident_opted_out",
-               "request_status_changed", "request_commented"),
+               "request_status_changed", "request_commented", "staff_directory_recorded",
+               "request_assigned", "request_reassigned", "sla_reminder_due", "sla_escalated"),
 }
 
 

@@ -161,6 +161,21 @@ def directory_changed_v1_to_v2(data: dict) -> dict:
     return {**data, "departments": []}
 
 
+class StaffContactV1(EventData):
+    id = fields.String(required=True)
+    name = fields.String(required=True)
+    department = fields.String(required=True)
+    email = fields.String(allow_none=True, load_default=None)
+    phone = fields.String(allow_none=True, load_default=None)
+
+
+class StaffDirectoryRecordedV1(EventData):
+    """Private to routing and notify: how to reach the staff routing assigns work to."""
+
+    version = fields.Integer(required=True, strict=True)
+    staff = fields.List(fields.Nested(StaffContactV1), required=True)
+
+
 class SlaStartedV1(EventData):
     request_id = fields.String(required=True)
     service_code = fields.String(required=True)

@@ -144,3 +144,39 @@ def test_a_template_that_does_not_render_stops_notify_at_load(tmp_path):
 
     with pytest.raises(TemplateProblem, match="closed.email.es.j2"):
         Messages(tmp_path)
+
+
+def test_staff_hear_of_new_work_reminders_and_escalations(uow):
+    feed(uow, "staff_directory_recorded", {"version": 1, "staff": [
+        {"id": "stp-2", "name": "Crew lead", "department": "stp-streets",
+         "email": "crew@stpete.example", "phone": None},
+        {"id": "stp-1", "name": "Supervisor", "department": "stp-streets",
+         "email": "boss@stpete.example", "phone": None},
+        {"id": "stp-9", "name": "No address", "department": "stp-streets", "email": None,
+         "phone": None}]})
+    _, assigned = feed(uow, "request_assigned", {
+        "request_id": "31", "service_code": "pothole", "jurisdiction_id": "st-petersburg",
+        "jurisdiction_name": "City of St. Petersburg", "department_code": "stp-streets",
+        "department_name": "Streets", "agency_responsible": "City — Streets",
+        "assignee_id": "stp-2", "assignee_name": "Crew lead", "rule_id": "stp-streets",
+        "assigned_at": AT})
+    feed(uow, "sla_reminder_due", {"request_id": "31", "target": "acknowledge", "due_at": AT,
+                                   "department_code": "stp-streets", "assignee_id": "stp-2",
+                                   "reminder_number": 1})
+    feed(uow, "sla_escalated", {"request_id": "31", "target": "acknowledge", "level": 1,
+                                "responsible_role": "supervisor", "responsible_id": "stp-1",
+                                "department_code": "stp-streets"})
+    feed(uow, "sla_escalated", {"request_id": "31", "target": "acknowledge", "level": 2,
+                                "responsible_role": "head", "responsible_id": "stp-9",
+                                "department_code": "stp-streets"})
+    handlers.handle_request_assigned(uow, assigned)  # redelivered past the inbox: keyed once
+    uow.commit()
+
+    staff_mail = [(kind, to, subject) for kind, to, subject, _ in ledger(uow)
+                  if kind.startswith("staff_")]
+    assert staff_mail == [
+        ("staff_assigned", "crew@stpete.example", "New work: request #31 (pothole)"),
+        ("staff_reminder", "crew@stpete.example",
+         "Reminder 1: request #31 waits for you (acknowledge by 2026-11-24 15:00 UTC)"),
+        ("staff_escalated", "boss@stpete.example",
+         "Escalated to you: request #31 missed its acknowledge target")]

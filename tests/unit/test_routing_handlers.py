@@ -77,8 +77,9 @@ def test_the_demo_directory_imports_as_a_new_version_each_time(uow):
 
     assert (first["kind"], first["version"], first["imported_by"]) == ("directory", 1, "ada")
     assert first["summary"] == "25 jurisdictions, 29 departments, 31 rules"
-    [announced] = published(uow)
+    announced, staff = published(uow)
     assert (announced["type"], announced["data"]["version"]) == ("directory_changed", 1)
+    assert staff["type"] == "staff_directory_recorded" and len(staff["data"]["staff"]) == 29 * 4
     offers = {j["id"]: set(j["offers"]) for j in announced["data"]["jurisdictions"]}
     assert {"drainage", "rodent"} <= offers["st-petersburg"]  # its own, and its county's
     assert count(uow, departments) == 29

@@ -87,3 +87,51 @@ def _queue_email(uow, key, kind, request_id, reporter, values) -> None:
 
 def unsubscribe(uow: NotifyUnitOfWork, address: str) -> bool:
     return uow.ledger.unsubscribe(address.lower(), utcnow())
+
+
+# Staff: new work, reminders and escalations reach the person routing or sla names.
+
+def handle_staff_directory_recorded(uow: NotifyUnitOfWork, event: Event) -> None:
+    if event.data["version"] > uow.staff.version():
+        uow.staff.replace(event.data["version"], event.data["staff"])
+
+
+def handle_request_assigned(uow: NotifyUnitOfWork, event: Event) -> None:
+    data = event.data
+    _tell_staff(uow, event, "staff_assigned", data["assignee_id"], {
+        "service_code": data["service_code"], "why": f"assigned by rule {data['rule_id']}"})
+
+
+def handle_request_reassigned(uow: NotifyUnitOfWork, event: Event) -> None:
+    data = event.data
+    if data["assignee_id"] != data["previous_assignee_id"]:
+        _tell_staff(uow, event, "staff_assigned", data["assignee_id"], {
+            "service_code": data["service_code"],
+            "why": f"moved by {data['reassigned_by']}: {data['reason']}"})
+
+
+def handle_sla_reminder_due(uow: NotifyUnitOfWork, event: Event) -> None:
+    data = event.data
+    _tell_staff(uow, event, "staff_reminder", data["assignee_id"], {
+        "number": data["reminder_number"], "target": data["target"],
+        "due_at": data["due_at"].strftime("%Y-%m-%d %H:%M UTC")})
+
+
+def handle_sla_escalated(uow: NotifyUnitOfWork, event: Event) -> None:
+    data = event.data
+    _tell_staff(uow, event, "staff_escalated", data["responsible_id"], {
+        "target": data["target"], "department": data["department_code"] or "",
+        "role": data["responsible_role"]})
+
+
+def _tell_staff(uow, event, kind: str, staff_id, values: dict) -> None:
+    person = uow.staff.person(staff_id)
+    if person is None or not person.email:
+        return  # nobody named, or no address: the department's queue shows it
+    request_id = event.data["request_id"]
+    email = uow.messages.email(kind, None, {"request_id": request_id,
+                                            "greeting": greeting(person.name, None), **values})
+    key = f"{kind}:{request_id}:{event.id}:{person.id}:email"
+    if not uow.ledger.has_delivery(key):
+        uow.ledger.queue_delivery(key, request_id, "email", person.email, email.subject,
+                                  email.text, utcnow(), html=email.html, kind=kind)

@@ -57,3 +57,14 @@ email_opt_outs = Table(
     Column("email", String(320), primary_key=True),
     Column("opted_out_at", DateTime(timezone=True), nullable=False),
 )
+
+# How to reach the staff routing assigns work to (routing's private staff_directory_recorded).
+staff = Table(
+    "staff", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("name", String(200), nullable=False),
+    Column("department_code", String(32)),
+    Column("email", String(320)),
+    Column("phone", String(32)),
+    Column("directory_version", Integer, nullable=False),
+)

@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from loop311_shared.db import lock_for_transaction
 
-from .models import deliveries, email_opt_outs, known_requests, opt_outs, recipients
+from .models import deliveries, email_opt_outs, known_requests, opt_outs, recipients, staff
 
 
 class LedgerRepository:
@@ -107,3 +107,27 @@ class OptOutRepository:
         self.session.execute(delete(opt_outs).where(opt_outs.c.phone == phone))
         self.session.execute(insert(opt_outs).values(phone=phone, opted_out=opted_out,
                                                      changed_at=changed_at))
+
+
+class StaffRepository:
+    """The one writer of notify's copy of the staff directory."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def version(self) -> int:
+        return self.session.execute(
+            select(func.coalesce(func.max(staff.c.directory_version), 0))).scalar_one()
+
+    def replace(self, version: int, people: list[dict]) -> None:
+        self.session.execute(delete(staff))
+        if people:
+            self.session.execute(insert(staff), [
+                {"id": p["id"], "name": p["name"], "department_code": p["department"],
+                 "email": p["email"], "phone": p["phone"], "directory_version": version}
+                for p in people])
+
+    def person(self, staff_id: str | None):
+        if staff_id is None:
+            return None
+        return self.session.execute(select(staff).where(staff.c.id == staff_id)).first()

@@ -28,6 +28,26 @@ class NotifyService(OperationalEndpoints):
     mailer = Mailer("database")
     metrics = Metrics()
 
+    @handle_event("staff_directory_recorded")
+    def handle_staff_directory_recorded(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_staff_directory_recorded)
+
+    @handle_event("request_assigned")
+    def handle_request_assigned(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_assigned)
+
+    @handle_event("request_reassigned")
+    def handle_request_reassigned(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_request_reassigned)
+
+    @handle_event("sla_reminder_due")
+    def handle_sla_reminder_due(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_sla_reminder_due)
+
+    @handle_event("sla_escalated")
+    def handle_sla_escalated(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_sla_escalated)
+
     @handle_event("request_status_changed")
     def handle_request_status_changed(self, event):
         return apply_once(self._unit_of_work(), event, handlers.handle_request_status_changed)

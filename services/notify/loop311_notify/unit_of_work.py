@@ -5,7 +5,7 @@ from loop311_shared.unit_of_work import UnitOfWork
 
 from .domain.messages import Messages, default_messages
 from .models import inbox, outbox
-from .repository import LedgerRepository, OptOutRepository
+from .repository import LedgerRepository, OptOutRepository, StaffRepository
 
 
 class NotifyUnitOfWork(UnitOfWork):
@@ -17,4 +17,5 @@ class NotifyUnitOfWork(UnitOfWork):
         super().__init__(session, consumer)
         self.ledger = LedgerRepository(session)
         self.opt_outs = OptOutRepository(session)
+        self.staff = StaffRepository(session)
         self.messages = messages or default_messages()

@@ -35,6 +35,10 @@ def import_directory(uow: RoutingUnitOfWork, command: ImportDirectory) -> dict:
             {"code": d.code, "jurisdiction": d.jurisdiction, "name": d.name,
              "supervisor": d.supervisor, "head": d.head}
             for d in directory.departments.values()]})
+    uow.publish("staff_directory_recorded", "directory", {"version": version["version"], "staff": [
+        {"id": person["id"], "name": person["name"], "department": department["code"],
+         "email": person["email"], "phone": person["phone"]}
+        for department in document["departments"] for person in department["staff"]]})
     return {**version, "summary": f"{len(document['jurisdictions'])} jurisdictions, "
                                   f"{len(document['departments'])} departments, "
                                   f"{len(document['rules'])} rules"}

@@ -11,11 +11,13 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 KINDS = ("received", "already_reported", "acknowledged", "in_progress", "commented", "closed",
-         "reopened")
+         "reopened", "staff_assigned", "staff_reminder", "staff_escalated")
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 SAMPLE = {"request_id": "123", "service_name": "Pothole", "greeting": "Hello,", "text": "Soon.",
-          "resolution": "fixed", "note": "Patched."}
+          "resolution": "fixed", "note": "Patched.", "service_code": "pothole", "why": "assigned",
+          "number": 1, "target": "acknowledge", "due_at": "2026-11-25 10:00",
+          "department": "Streets", "role": "supervisor"}
 GREETINGS = {"en": ("Hello {name},", "Hello,"), "es": ("Hola, {name}:", "Hola:")}
 
 
