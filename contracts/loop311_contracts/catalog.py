@@ -32,7 +32,8 @@ CATALOG = {
         EventContract("request_created", 2, "intake", schemas.RequestCreatedV2,
                       upcasters={1: schemas.request_created_v1_to_v2}),
         EventContract(
-            "resident_contact_recorded", 1, "intake", schemas.ResidentContactRecordedV1,
+            "resident_contact_recorded", 2, "intake", schemas.ResidentContactRecordedV2,
+            upcasters={1: schemas.resident_contact_recorded_v1_to_v2},
             private=True,
         ),
         EventContract("request_status_changed", 1, "intake", schemas.RequestStatusChangedV1),

@@ -50,6 +50,16 @@ class ResidentContactRecordedV1(EventData):
     last_name = fields.String(allow_none=True, load_default=None)
 
 
+class ResidentContactRecordedV2(ResidentContactRecordedV1):
+    """v2 adds the language the resident wrote in or asked for (ISO 639-1), when known."""
+
+    language = fields.String(allow_none=True, load_default=None)
+
+
+def resident_contact_recorded_v1_to_v2(data: dict) -> dict:
+    return {**data, "language": None}
+
+
 class RequestAssignedV1(EventData):
     request_id = fields.String(required=True)
     service_code = fields.String(required=True)

@@ -2,6 +2,7 @@
 from datetime import datetime, timezone
 
 import pytest
+from marshmallow import ValidationError
 from sqlalchemy import func, select
 
 import loop311_intake
@@ -199,3 +200,12 @@ def test_a_jurisdiction_offers_what_routing_announced_and_nothing_else(uow):
         run(uow, handlers.submit_request, SubmitRequest(
             fields=ReportSchema().load({**POTHOLE, "service_code": "graffiti"}), channel="web",
             offered=offered))
+
+
+def test_the_language_a_reporter_asks_for_travels_with_their_contact(uow):
+    submit(uow, language="es")
+
+    [contact] = published(uow, "resident_contact_recorded")
+    assert contact["data"]["language"] == "es"
+    with pytest.raises(ValidationError, match="two-letter ISO 639-1"):
+        ReportSchema().load({**POTHOLE, "language": "spanish"})

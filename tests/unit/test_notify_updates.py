@@ -180,3 +180,19 @@ def test_staff_hear_of_new_work_reminders_and_escalations(uow):
          "Reminder 1: request #31 waits for you (acknowledge by 2026-11-24 15:00 UTC)"),
         ("staff_escalated", "boss@stpete.example",
          "Escalated to you: request #31 missed its acknowledge target")]
+
+
+def test_a_reporter_who_asked_for_spanish_is_confirmed_in_spanish(migrated_session):
+    with migrated_session(loop311_notify) as session:
+        unit = NotifyUnitOfWork(session, "notify")
+        feed(unit, "resident_contact_recorded", {
+            "contact_ref": "c-9", "request_id": "77", "email": "eva@example.org", "phone": None,
+            "first_name": "Eva", "last_name": None, "language": "es"})
+        feed(unit, "request_created", {
+            "request_id": "77", "service_code": "pothole", "service_name": "Bache",
+            "description": "hondo", "lat": 1.0, "long": 2.0, "address": None, "channel": "web",
+            "priority": "normal", "contact_ref": "c-9", "requested_at": AT})
+
+        [(kind, to, subject, body)] = ledger(unit)
+        assert subject == "Recibimos su solicitud n.º 77: Bache"
+        assert body.startswith("Hola, Eva:")

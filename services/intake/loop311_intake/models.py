@@ -49,6 +49,7 @@ contacts = Table(
     Column("first_name", String(100)),
     Column("last_name", String(100)),
     Column("callback", String(16)),
+    Column("language", String(8)),
 )
 
 service_requests = Table(

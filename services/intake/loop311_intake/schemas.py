@@ -26,6 +26,9 @@ class ReportSchema(Schema):
     phone = fields.String(validate=validate.Length(min=3, max=32))
     first_name = fields.String(validate=validate.Length(max=100))
     last_name = fields.String(validate=validate.Length(max=100))
+    language = fields.String(validate=validate.Regexp(
+        r"^[a-z]{2}$", error="language is a two-letter ISO 639-1 code, like en or es"),
+        metadata={"description": "the language the reporter wants to hear back in"})
 
     class Meta:
         # Open311 clients send fields we do not keep (api_key, device_id, account_id) and

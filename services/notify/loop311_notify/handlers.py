@@ -28,7 +28,7 @@ def handle_resident_contact_recorded(uow: NotifyUnitOfWork, event: Event) -> Non
     contact = event.data
     uow.ledger.lock_request(contact["request_id"])
     uow.ledger.add_recipient(contact["contact_ref"], contact["request_id"], contact["email"],
-                             contact["phone"], contact["first_name"])
+                             contact["phone"], contact["first_name"], contact["language"])
     queue_confirmations(uow, contact["request_id"])
 
 

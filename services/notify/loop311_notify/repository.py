@@ -25,10 +25,10 @@ class LedgerRepository:
             request_id=request_id, service_name=service_name, contact_ref=contact_ref))
 
     def add_recipient(self, contact_ref: str, request_id: str, email: str | None, phone: str | None,
-                      first_name: str | None) -> None:
+                      first_name: str | None, language: str | None = None) -> None:
         self.session.execute(insert(recipients).values(
             contact_ref=contact_ref, email=email, phone=phone, first_name=first_name,
-            request_id=request_id))
+            request_id=request_id, language=language))
 
     def reporters_with_email(self, request_id: str):
         """(service_name, first_reporter, contact_ref, email, first_name) of each reporter of a

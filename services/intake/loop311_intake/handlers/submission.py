@@ -86,6 +86,8 @@ def normalised_contact(data: dict, phone_region: str) -> dict:
         contact["email"] = normalised_email(contact["email"])
     if "phone" in contact:
         contact["phone"] = normalised_phone(contact["phone"], phone_region)
+    if contact and data.get("language"):  # how to write back, to someone we can reach
+        contact["language"] = data["language"]
     return contact
 
 
