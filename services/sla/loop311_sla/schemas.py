@@ -45,7 +45,16 @@ class CalendarSchema(Schema):
                            metadata={"description": "days an admin closed (a storm)"})
 
 
-class PolicySchema(Schema):
+class TargetsSchema(Schema):
+    """The two targets, how often to remind, and how soon to escalate."""
+
+    acknowledge = fields.Nested(TargetSchema, required=True)
+    resolve = fields.Nested(TargetSchema, required=True)
+    remind_every = fields.Nested(EverySchema, load_default=None, allow_none=True)
+    escalate_every = fields.Nested(EverySchema, load_default=None, allow_none=True)
+
+
+class PolicySchema(TargetsSchema):
     """Targets for a category, optionally narrowed to a priority and a jurisdiction; the
     most specific policy that fits a request wins."""
 
@@ -54,10 +63,6 @@ class PolicySchema(Schema):
                              required=True, validate=validate.Length(min=1))
     priority = fields.String(load_default=None, allow_none=True, validate=validate.OneOf(PRIORITIES))
     jurisdiction = fields.String(load_default=None, allow_none=True)
-    acknowledge = fields.Nested(TargetSchema, required=True)
-    resolve = fields.Nested(TargetSchema, required=True)
-    remind_every = fields.Nested(EverySchema, load_default=None, allow_none=True)
-    escalate_every = fields.Nested(EverySchema, load_default=None, allow_none=True)
 
 
 class PoliciesSchema(Schema):
@@ -70,8 +75,7 @@ class PoliciesSchema(Schema):
                             validate=validate.Length(min=1))
     calendar_of = fields.Dict(keys=fields.String(), values=fields.String(), required=True,
                               metadata={"description": "jurisdiction id (or `default`) -> calendar id"})
-    default = fields.Nested(PolicySchema(only=("acknowledge", "resolve", "remind_every",
-                                               "escalate_every")), required=True)
+    default = fields.Nested(TargetsSchema, required=True)
     policies = fields.List(fields.Nested(PolicySchema), required=True)
 
     @validates_schema
