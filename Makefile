@@ -17,6 +17,11 @@ run: export ADMIN_API_TOKENS ?= local-admin:local-admin-token
 run: export EMAIL_WEBHOOK_TOKENS ?= local-mail:local-mail-token
 run: export LOOP311_ADMIN_TOKEN ?= local-admin-token
 run: export UNSUBSCRIBE_SECRET ?= local-unsubscribe-secret
+# Texts go to the local SMS provider (devtools/sms_provider.py), which keeps them in var/sms/.
+run: export TWILIO_ACCOUNT_SID ?= ACloop311local
+run: export TWILIO_AUTH_TOKEN ?= local-twilio-token
+run: export SMS_FROM ?= +17275550311
+run: export SMS_BASE_URL ?= http://127.0.0.1:8005
 # The demo platform: Pinellas County and its cities (config/demo/).
 run: export JURISDICTION_ID ?= pinellas-county
 PACKAGES := -e contracts -e shared -e services/intake -e services/routing -e services/sla -e services/notify
@@ -39,6 +44,7 @@ run: install
 	@echo "  sla      http://127.0.0.1:8003/health"
 	@echo "  notify   http://127.0.0.1:8004/health"
 	@echo "  metrics  /metrics on each; RabbitMQ http://127.0.0.1:15672; mail sink: var/mail/new/"
+	@echo "  sms      local provider http://127.0.0.1:8005 (Twilio's API); texts in var/sms/"
 	@echo "  tokens   staff local-staff-token, dispatcher local-dispatcher-token,"
 	@echo "           admin local-admin-token, mail webhook local-mail-token"
 	@echo "  config   config/demo/*.yml imported through the admin APIs once the services are up"

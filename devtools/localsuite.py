@@ -51,7 +51,7 @@ class LocalSuite:
             "SMTP_PORT": str(self.smtp_port),
             "ADMIN_API_TOKENS": f"suite:{SUITE_ADMIN_TOKEN}",
             "JURISDICTION_ID": DEMO_PLATFORM,
-            "UNSUBSCRIBE_BASE_URL": self.url("notify", ""),
+            "NOTIFY_PUBLIC_URL": self.url("notify", ""),
             **self.extra_env,
         }
         nameko = Path(sys.executable).parent / "nameko"

@@ -10,7 +10,7 @@ from sqlalchemy import select, update
 import loop311_notify
 from loop311_notify import handlers
 from loop311_notify.adapters.smtp import compose, send_pending, unsubscribe_token
-from loop311_notify.domain.messages import TEMPLATES, Messages, TemplateProblem
+from loop311_notify.domain.messages import TEMPLATES, Messages, TemplateProblem, segments
 from loop311_notify.models import deliveries, recipients
 from loop311_notify.settings import NotifySettings
 from loop311_notify.unit_of_work import NotifyUnitOfWork
@@ -19,7 +19,7 @@ from support import received_event
 
 AT = datetime(2026, 11, 24, 15, tzinfo=timezone.utc)
 SETTINGS = NotifySettings.from_config({"UNSUBSCRIBE_SECRET": "s3cret",
-                                       "UNSUBSCRIBE_BASE_URL": "https://notify.example"})
+                                       "NOTIFY_PUBLIC_URL": "https://notify.example"})
 
 
 @pytest.fixture
@@ -196,3 +196,19 @@ def test_a_reporter_who_asked_for_spanish_is_confirmed_in_spanish(migrated_sessi
         [(kind, to, subject, body)] = ledger(unit)
         assert subject == "Recibimos su solicitud n.º 77: Bache"
         assert body.startswith("Hola, Eva:")
+
+
+def test_sms_are_counted_in_gsm_7_or_ucs_2_segments():
+    assert [segments("a" * 160), segments("a" * 161), segments("a" * 306), segments("a" * 307)] \
+        == [1, 2, 2, 3]
+    # € is in the GSM extension table: two septets each.
+    assert [segments("ó" * 70), segments("ó" * 71), segments("€" * 80), segments("€" * 81)] \
+        == [1, 2, 1, 2]
+
+
+def test_a_text_template_that_can_run_past_three_segments_is_refused_at_load(tmp_path):
+    shutil.copytree(TEMPLATES, tmp_path, dirs_exist_ok=True)
+    (tmp_path / "commented.sms.en.j2").write_text("{% block text %}{{ text }}{% endblock %}")
+
+    with pytest.raises(TemplateProblem, match="commented.sms.en.j2 can reach .* segments"):
+        Messages(tmp_path)

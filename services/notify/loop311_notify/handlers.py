@@ -4,6 +4,7 @@ mailer (adapters/smtp.py) delivers."""
 from loop311_contracts.envelope import Event
 from loop311_shared.clock import utcnow
 
+from .commands import SmsStatus
 from .domain.confirmations import confirmation_key
 from .domain.messages import greeting
 from .domain.opt_outs import supersedes
@@ -59,28 +60,44 @@ def handle_request_commented(uow: NotifyUnitOfWork, event: Event) -> None:
 def queue_update(uow: NotifyUnitOfWork, event: Event, kind: str, values: dict) -> None:
     request_id = event.data["request_id"]
     uow.ledger.lock_request(request_id)
-    for reporter in uow.ledger.reporters_with_email(request_id):
+    for reporter in uow.ledger.reporters(request_id):
+        channel = _channel(uow, reporter)
         # One message per event and recipient: a redelivered event finds it queued.
-        key = f"{kind}:{request_id}:{event.id}:{reporter.contact_ref}:email"
-        if not uow.ledger.has_delivery(key):
-            _queue_email(uow, key, kind, request_id, reporter, values)
+        key = f"{kind}:{request_id}:{event.id}:{reporter.contact_ref}:{channel}"
+        if channel and not uow.ledger.has_delivery(key):
+            _queue(uow, channel, key, kind, request_id, reporter, values)
 
 
 def queue_confirmations(uow: NotifyUnitOfWork, request_id: str) -> None:
-    """Queue one confirmation email per reporter of the request who has not had one, once
-    notify knows both the request and the reporter's address."""
-    for reporter in uow.ledger.reporters_with_email(request_id):
-        key = confirmation_key(request_id, reporter.contact_ref)
-        if uow.ledger.has_delivery(key):
+    """Queue one confirmation per reporter of the request who has not had one, once notify
+    knows both the request and how to reach the reporter."""
+    for reporter in uow.ledger.reporters(request_id):
+        channel = _channel(uow, reporter)
+        key = confirmation_key(request_id, reporter.contact_ref, channel)
+        if not channel or uow.ledger.has_delivery(key):
             continue
         kind = "received" if reporter.contact_ref == reporter.first_reporter else "already_reported"
-        _queue_email(uow, key, kind, request_id, reporter, {})
+        _queue(uow, channel, key, kind, request_id, reporter, {})
 
 
-def _queue_email(uow, key, kind, request_id, reporter, values) -> None:
-    email = uow.messages.email(kind, reporter.language, {
-        "request_id": request_id, "service_name": reporter.service_name,
-        "greeting": greeting(reporter.first_name, reporter.language), **values})
+def _channel(uow, reporter) -> str | None:
+    """Email by default; a text to residents who gave only a phone (and did not STOP)."""
+    if reporter.email:
+        return "email"
+    if reporter.phone and uow.sms and uow.opt_outs.may_text(reporter.phone):
+        return "sms"
+    return None
+
+
+def _queue(uow, channel, key, kind, request_id, reporter, values) -> None:
+    values = {"request_id": request_id, "service_name": reporter.service_name,
+              "greeting": greeting(reporter.first_name, reporter.language), **values}
+    if channel == "sms":
+        text = uow.messages.sms(kind, reporter.language, values)
+        uow.ledger.queue_delivery(key, request_id, "sms", reporter.phone, kind, text, utcnow(),
+                                  kind=kind)
+        return
+    email = uow.messages.email(kind, reporter.language, values)
     uow.ledger.queue_delivery(key, request_id, "email", reporter.email, email.subject,
                               email.text, utcnow(), html=email.html, kind=kind)
 
@@ -135,3 +152,10 @@ def _tell_staff(uow, event, kind: str, staff_id, values: dict) -> None:
     if not uow.ledger.has_delivery(key):
         uow.ledger.queue_delivery(key, request_id, "email", person.email, email.subject,
                                   email.text, utcnow(), html=email.html, kind=kind)
+
+
+def record_sms_status(uow: NotifyUnitOfWork, status: SmsStatus) -> bool:
+    """The provider's word on a text: delivered, or failed (undelivered, failed)."""
+    outcome = "delivered" if status.status == "delivered" else \
+        "failed" if status.status in ("undelivered", "failed") else None
+    return outcome is not None and uow.ledger.record_provider_status(status.provider_id, outcome)

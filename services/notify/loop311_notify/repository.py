@@ -2,7 +2,7 @@
 delivery ledger, and residents' opt-outs."""
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, select, update
+from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loop311_shared.db import lock_for_transaction
@@ -30,19 +30,21 @@ class LedgerRepository:
             contact_ref=contact_ref, email=email, phone=phone, first_name=first_name,
             request_id=request_id, language=language))
 
-    def reporters_with_email(self, request_id: str):
-        """(service_name, first_reporter, contact_ref, email, first_name) of each reporter of a
-        known request who gave an email address."""
+    def reporters(self, request_id: str):
+        """(service_name, first_reporter, contact_ref, email, phone, first_name, language) of
+        each reporter of a known request who can be reached, unsubscribed emails left out."""
         return self.session.execute(
             select(known_requests.c.service_name,
                    known_requests.c.contact_ref.label("first_reporter"),
-                   recipients.c.contact_ref, recipients.c.email, recipients.c.first_name,
-                   recipients.c.language)
+                   recipients.c.contact_ref,
+                   case((func.lower(recipients.c.email).in_(select(email_opt_outs.c.email)),
+                         None), else_=recipients.c.email).label("email"),
+                   recipients.c.phone, recipients.c.first_name, recipients.c.language)
             .join(recipients, recipients.c.request_id == known_requests.c.request_id)
-            .where(known_requests.c.request_id == request_id, recipients.c.email.is_not(None),
-                   func.lower(recipients.c.email).not_in(select(email_opt_outs.c.email)))
+            .where(known_requests.c.request_id == request_id)
             .order_by(recipients.c.contact_ref)
         ).all()
+
 
     def has_delivery(self, dedupe_key: str) -> bool:
         return self.session.execute(select(deliveries.c.id)
@@ -64,19 +66,32 @@ class LedgerRepository:
         self.session.execute(insert(email_opt_outs).values(email=email, opted_out_at=at))
         return True
 
-    def claim_due_emails(self, now: datetime, batch_size: int):
-        """Pending emails due by `now`, oldest first, locked against other replicas."""
+    def claim_due_emails(self, now: datetime, batch_size: int, channel: str = "email"):
+        """Pending messages of a channel due by `now`, oldest first, locked against other
+        replicas."""
         return self.session.execute(
             select(deliveries)
-            .where(deliveries.c.status == "pending", deliveries.c.channel == "email",
+            .where(deliveries.c.status == "pending", deliveries.c.channel == channel,
                    deliveries.c.next_attempt_at <= now)
             .order_by(deliveries.c.id).limit(batch_size)
             .with_for_update(skip_locked=True)
         ).all()
 
-    def mark_sent(self, delivery_id: int, attempts: int, sent_at: datetime) -> None:
+    def mark_sent(self, delivery_id: int, attempts: int, sent_at: datetime,
+                  provider_id: str | None = None) -> None:
         self.session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
-            attempts=attempts, status="sent", sent_at=sent_at))
+            attempts=attempts, status="sent", sent_at=sent_at, provider_id=provider_id))
+
+    def mark_status(self, delivery_id: int, status: str, error: str | None = None) -> None:
+        self.session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
+            status=status, last_error=error))
+
+    def record_provider_status(self, provider_id: str, status: str) -> bool:
+        """The provider's delivered or failed for a sent text; False for an unknown id."""
+        done = self.session.execute(update(deliveries).where(
+            deliveries.c.provider_id == provider_id, deliveries.c.channel == "sms",
+            deliveries.c.status.in_(("sent", "delivered", "failed"))).values(status=status))
+        return done.rowcount > 0
 
     def mark_attempt_failed(self, delivery_id: int, attempts: int, error: str, given_up: bool,
                             next_attempt_at: datetime) -> None:

@@ -2,19 +2,24 @@
 import hmac
 from pathlib import Path
 
+from werkzeug.wrappers import Response
+
 from loop311_shared.db import Database
 from loop311_shared.errors import Forbidden
 from loop311_shared.messaging import handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
 from loop311_shared.settings import SettingsProvider
+from loop311_shared.twilio import check_signature
 from loop311_shared.unit_of_work import apply_once, run
 from loop311_shared.web import Doc, http, json_response, load
 
 from . import handlers
 from .adapters.smtp import Mailer, unsubscribe_token
+from .adapters.twilio_sms import Texter
+from .commands import SmsStatus
 from .dependencies import Templates
-from .schemas import UnsubscribeSchema
+from .schemas import SmsStatusSchema, UnsubscribeSchema
 from .settings import NotifySettings
 from .unit_of_work import NotifyUnitOfWork
 
@@ -26,6 +31,7 @@ class NotifyService(OperationalEndpoints):
     settings = SettingsProvider(NotifySettings)
     templates = Templates()
     mailer = Mailer("database")
+    texter = Texter("database")
     metrics = Metrics()
 
     @handle_event("staff_directory_recorded")
@@ -78,20 +84,34 @@ class NotifyService(OperationalEndpoints):
         run(self._unit_of_work(), handlers.unsubscribe, link["email"])
         return json_response({"email": link["email"], "unsubscribed": True})
 
+    @http("POST", "/sms/v1/status", doc=Doc(
+        "The SMS provider's status callback (Twilio's StatusCallback, signed)",
+        tags=("webhooks",), body_types=("application/x-www-form-urlencoded",),
+        answers={204: ("Recorded", None)}, errors=(400, 403)))
+    def sms_status(self, request):
+        params = request.form.to_dict()
+        url = f"{self.settings.notify_public_url.rstrip('/')}{request.full_path.rstrip('?')}"
+        check_signature(self.settings.twilio_auth_token, url, params,
+                        request.headers.get("X-Twilio-Signature"))
+        status = load(SmsStatusSchema(), params)
+        run(self._unit_of_work(), handlers.record_sms_status,
+            SmsStatus(status["MessageSid"], status["MessageStatus"]))
+        return Response(status=204)
+
     def _unit_of_work(self) -> NotifyUnitOfWork:
-        return NotifyUnitOfWork(self.database, self.name)
+        return NotifyUnitOfWork(self.database, self.name, sms=self.settings.sms_enabled)
 
     @handle_event("request_created")
     def handle_request_created(self, event):
-        return apply_once(NotifyUnitOfWork(self.database, self.name), event,
+        return apply_once(self._unit_of_work(), event,
                           handlers.handle_request_created)
 
     @handle_event("resident_contact_recorded")
     def handle_resident_contact_recorded(self, event):
-        return apply_once(NotifyUnitOfWork(self.database, self.name), event,
+        return apply_once(self._unit_of_work(), event,
                           handlers.handle_resident_contact_recorded)
 
     @handle_event("resident_opted_out")
     def handle_resident_opted_out(self, event):
-        return apply_once(NotifyUnitOfWork(self.database, self.name), event,
+        return apply_once(self._unit_of_work(), event,
                           handlers.handle_resident_opted_out)

@@ -18,7 +18,18 @@ class NotifySettings(ServiceSettings):
     mail_reply_domain: str = Field("", description="Replies go to request+<id>@this domain, "
                                                    "which intake's email channel turns into "
                                                    "comments; empty: no Reply-To")
-    unsubscribe_base_url: str = Field("http://127.0.0.1:8004", description="Where residents "
-                                      "reach notify's unsubscribe links (its public address)")
+    notify_public_url: str = Field("http://127.0.0.1:8004", description="notify's public "
+                                   "address: unsubscribe links and SMS status callbacks")
     unsubscribe_secret: str = Field("", description="Signs unsubscribe links; empty: emails go "
                                                     "without an unsubscribe link")
+    twilio_account_sid: str = Field("", description="The SMS provider account (Twilio's API); "
+                                                    "empty, or no SMS_FROM: no SMS is sent")
+    twilio_auth_token: str = Field("", description="Its auth token (also checks the signature "
+                                                   "of its status callbacks)")
+    sms_from: str = Field("", description="The number texts come from (E.164)")
+    sms_base_url: str = Field("", description="The provider's API address; empty: Twilio's "
+                                              "own (make run: the local provider)")
+
+    @property
+    def sms_enabled(self) -> bool:
+        return bool(self.twilio_account_sid and self.twilio_auth_token and self.sms_from)

@@ -13,9 +13,10 @@ class NotifyUnitOfWork(UnitOfWork):
     inbox = inbox
 
     def __init__(self, session: Session, consumer: str | None = None,
-                 messages: Messages | None = None):
+                 messages: Messages | None = None, sms: bool = False):
         super().__init__(session, consumer)
         self.ledger = LedgerRepository(session)
         self.opt_outs = OptOutRepository(session)
         self.staff = StaffRepository(session)
         self.messages = messages or default_messages()
+        self.sms = sms  # whether texts can be sent (an SMS provider is configured)

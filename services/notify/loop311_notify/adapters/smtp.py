@@ -68,7 +68,7 @@ def unsubscribe_link(settings: NotifySettings, address: str) -> str | None:
         return None
     query = urlencode({"email": address,
                        "token": unsubscribe_token(settings.unsubscribe_secret, address)})
-    return f"{settings.unsubscribe_base_url.rstrip('/')}/notify/v1/unsubscribe?{query}"
+    return f"{settings.notify_public_url.rstrip('/')}/notify/v1/unsubscribe?{query}"
 
 
 class SmtpConnection:

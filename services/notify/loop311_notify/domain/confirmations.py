@@ -2,6 +2,6 @@
 already_reported.*)."""
 
 
-def confirmation_key(request_id: str, contact_ref: str) -> str:
-    """One confirmation per reporter of a request, by email."""
-    return f"confirmation:{request_id}:{contact_ref}:email"
+def confirmation_key(request_id: str, contact_ref: str, channel: str = "email") -> str:
+    """One confirmation per reporter of a request."""
+    return f"confirmation:{request_id}:{contact_ref}:{channel}"

@@ -19,6 +19,16 @@ SAMPLE = {"request_id": "123", "service_name": "Pothole", "greeting": "Hello,", 
           "number": 1, "target": "acknowledge", "due_at": "2026-11-25 10:00",
           "department": "Streets", "role": "supervisor"}
 GREETINGS = {"en": ("Hello {name},", "Hello,"), "es": ("Hola, {name}:", "Hola:")}
+SMS_KINDS = KINDS[:7]  # residents are texted; staff are emailed
+MAX_SEGMENTS = 3
+# The longest a text can get: what residents and staff write is as long as it may be, so
+# a template's truncation is what keeps the message within MAX_SEGMENTS.
+WORST_CASE = {**SAMPLE, "request_id": "1234567890", "service_name": "S" * 60, "text": "x" * 4000,
+              "note": "x" * 4000, "resolution": "not_actionable"}
+# GSM 03.38: the basic set is one septet a character, the extension table two.
+GSM_BASIC = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNO"
+             "PQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
+GSM_EXTENSION = "^{}\\[~]|€"
 
 
 class TemplateProblem(ValueError):
@@ -45,6 +55,16 @@ class Messages:
                     self.email(kind, language, SAMPLE)
                 except TemplateError as error:
                     raise TemplateProblem(f"template {kind}.email.{language}.j2: {error}") from None
+        for kind in SMS_KINDS:
+            for language in LANGUAGES:
+                try:
+                    longest = self.sms(kind, language, WORST_CASE)
+                except TemplateError as error:
+                    raise TemplateProblem(f"template {kind}.sms.{language}.j2: {error}") from None
+                if segments(longest) > MAX_SEGMENTS:
+                    raise TemplateProblem(
+                        f"template {kind}.sms.{language}.j2 can reach {segments(longest)} "
+                        f"segments ({len(longest)} characters); at most {MAX_SEGMENTS}")
 
     def email(self, kind: str, language: str | None, values: dict) -> Email:
         language = language if language in LANGUAGES else DEFAULT_LANGUAGE
@@ -53,10 +73,24 @@ class Messages:
                      self._block(self.plain, name, "text", values).strip() + "\n",
                      self._block(self.html, name, "html", values).strip())
 
+    def sms(self, kind: str, language: str | None, values: dict) -> str:
+        language = language if language in LANGUAGES else DEFAULT_LANGUAGE
+        return self._block(self.plain, f"{kind}.sms.{language}.j2", "text", values).strip()
+
     @staticmethod
     def _block(environment, name, block, values) -> str:
         template = environment.get_template(name)
         return "".join(template.blocks[block](template.new_context(values)))
+
+
+def segments(text: str) -> int:
+    """How many SMS segments `text` takes: GSM-7 when every character is in GSM 03.38
+    (160 septets alone, 153 a part), else UCS-2 (70 UTF-16 units alone, 67 a part)."""
+    if all(c in GSM_BASIC or c in GSM_EXTENSION for c in text):
+        units, alone, part = sum(2 if c in GSM_EXTENSION else 1 for c in text), 160, 153
+    else:
+        units, alone, part = len(text.encode("utf-16-le")) // 2, 70, 67
+    return 1 if units <= alone else -(-units // part)
 
 
 def greeting(first_name: str | None, language: str | None) -> str:
