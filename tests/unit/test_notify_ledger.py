@@ -5,13 +5,14 @@ import pytest
 from sqlalchemy import select, update
 
 import loop311_notify
-from loop311_notify.adapters.smtp import MAX_ATTEMPTS, send_pending
+from loop311_notify.adapters.smtp import send_pending
 from loop311_notify.handlers import (
     handle_request_created,
     handle_resident_contact_recorded,
     queue_confirmations,
 )
 from loop311_notify.models import deliveries
+from loop311_notify.sending import MAX_ATTEMPTS
 from loop311_notify.settings import NotifySettings
 from loop311_notify.unit_of_work import NotifyUnitOfWork
 from support import free_port, received_event

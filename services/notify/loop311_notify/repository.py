@@ -66,7 +66,7 @@ class LedgerRepository:
         self.session.execute(insert(email_opt_outs).values(email=email, opted_out_at=at))
         return True
 
-    def claim_due_emails(self, now: datetime, batch_size: int, channel: str = "email"):
+    def claim_due(self, now: datetime, batch_size: int, channel: str):
         """Pending messages of a channel due by `now`, oldest first, locked against other
         replicas."""
         return self.session.execute(

@@ -2,9 +2,7 @@
 import email.policy
 import hashlib
 import hmac
-import logging
 import smtplib
-from datetime import timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime
 from html import escape
@@ -16,12 +14,8 @@ from loop311_shared.background import BackgroundDrain
 from loop311_shared.clock import utcnow
 from loop311_shared.settings import settings_of
 
-from ..repository import LedgerRepository
+from ..sending import send_due
 from ..settings import NotifySettings
-
-log = logging.getLogger(__name__)
-
-MAX_ATTEMPTS = 6
 
 
 def message_id(dedupe_key: str) -> str:
@@ -105,36 +99,13 @@ class SmtpConnection:
 
 
 def send_pending(session: Session, settings: NotifySettings, batch_size: int = 50) -> int:
-    """Send up to `batch_size` due emails over one SMTP session, one message per
-    transaction: each is claimed, sent and marked sent before the next is claimed, so a
-    crash resends at most the one message in flight (with the same Message-ID), never
-    loses one, and another replica never takes a message this one holds."""
-    ledger = LedgerRepository(session)
+    """Send up to `batch_size` due emails over one SMTP session (see sending.send_due)."""
     connection = SmtpConnection(settings)
-    handled = 0
     try:
-        while handled < batch_size:
-            now = utcnow()
-            claimed = ledger.claim_due_emails(now, 1)
-            if not claimed:
-                break
-            row = claimed[0]
-            try:
-                connection.send(compose(settings, row))
-            except (OSError, smtplib.SMTPException) as exc:
-                attempts = row.attempts + 1
-                log.warning("email %s failed (attempt %d): %r", row.id, attempts, exc)
-                ledger.mark_attempt_failed(row.id, attempts, repr(exc),
-                                           given_up=attempts >= MAX_ATTEMPTS,
-                                           next_attempt_at=now + timedelta(seconds=2 ** attempts * 5))
-            else:
-                ledger.mark_sent(row.id, row.attempts + 1, utcnow())
-            session.commit()
-            handled += 1
+        return send_due(session, "email", lambda row: connection.send(compose(settings, row)),
+                        (OSError, smtplib.SMTPException), batch_size)
     finally:
-        session.rollback()
         connection.close()
-    return handled
 
 
 class Mailer(BackgroundDrain):

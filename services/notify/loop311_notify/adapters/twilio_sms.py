@@ -1,20 +1,14 @@
 """SMS through Twilio's Messages API with the official `twilio` library; its address is
 configurable, so the local provider (devtools/sms_provider.py) stands in for it."""
-import logging
-from datetime import timedelta
-
 from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from loop311_shared.background import BackgroundDrain
-from loop311_shared.clock import utcnow
 from loop311_shared.settings import settings_of
 
-from ..repository import LedgerRepository, OptOutRepository
+from ..repository import OptOutRepository
+from ..sending import Undeliverable, send_due
 from ..settings import NotifySettings
-from .smtp import MAX_ATTEMPTS
-
-log = logging.getLogger(__name__)
 
 
 class SmsRefused(Exception):
@@ -43,38 +37,20 @@ class SmsProvider:
 
 
 def send_pending_texts(session, provider: SmsProvider, batch_size: int = 50) -> int:
-    """Send due texts one per transaction, as the mailer sends emails: a crash resends at
-    most the one in flight. A number that STOPped since it was queued gets nothing."""
-    ledger, opt_outs = LedgerRepository(session), OptOutRepository(session)
-    handled = 0
-    try:
-        while handled < batch_size:
-            now = utcnow()
-            claimed = ledger.claim_due_emails(now, 1, channel="sms")
-            if not claimed:
-                break
-            row = claimed[0]
-            if not opt_outs.may_text(row.recipient):
-                ledger.mark_status(row.id, "opted_out")
-            else:
-                try:
-                    sid = provider.send(row.recipient, row.body)
-                except SmsRefused as refused:
-                    log.warning("text %s refused by the provider: %s", row.id, refused)
-                    ledger.mark_status(row.id, "failed", str(refused))
-                except Exception as exc:  # 429, 5xx, the network: later, with backoff
-                    attempts = row.attempts + 1
-                    log.warning("text %s failed (attempt %d): %r", row.id, attempts, exc)
-                    ledger.mark_attempt_failed(
-                        row.id, attempts, repr(exc), given_up=attempts >= MAX_ATTEMPTS,
-                        next_attempt_at=now + timedelta(seconds=2 ** attempts * 5))
-                else:
-                    ledger.mark_sent(row.id, row.attempts + 1, utcnow(), provider_id=sid)
-            session.commit()
-            handled += 1
-    finally:
-        session.rollback()
-    return handled
+    """Send due texts (see sending.send_due). A number that STOPped since its text was
+    queued gets nothing."""
+    opt_outs = OptOutRepository(session)
+
+    def deliver(row) -> str:
+        if not opt_outs.may_text(row.recipient):
+            raise Undeliverable("opted_out", "the number texted STOP")
+        try:
+            return provider.send(row.recipient, row.body)
+        except SmsRefused as refused:
+            raise Undeliverable("failed", str(refused)) from refused
+
+    # Anything else (429, 5xx, the network) is worth another try.
+    return send_due(session, "sms", deliver, (Exception,), batch_size)
 
 
 class Texter(BackgroundDrain):

@@ -1,0 +1,59 @@
+"""Sending the ledger's due messages of one channel, one message per transaction: each is
+claimed (SKIP LOCKED), handed to the channel's adapter, marked, and committed before the
+next is claimed. A crash resends at most the one message in flight, never loses one, and
+another replica never takes a message this one holds."""
+import logging
+from datetime import timedelta
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from loop311_shared.clock import utcnow
+
+from .repository import LedgerRepository
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 6
+
+
+class Undeliverable(Exception):
+    """This message will never go: record `status` (and why) instead of retrying."""
+
+    def __init__(self, status: str, reason: str):
+        super().__init__(reason)
+        self.status = status
+
+
+def send_due(session: Session, channel: str, deliver: Callable[[object], str | None],
+             retry_on: tuple[type[BaseException], ...], batch_size: int = 50) -> int:
+    """`deliver(row)` sends one ledger row and returns the provider's id for it (or None);
+    it raises Undeliverable to give up, or one of `retry_on` to try again later with
+    backoff (after MAX_ATTEMPTS attempts the message is marked failed)."""
+    ledger = LedgerRepository(session)
+    handled = 0
+    try:
+        while handled < batch_size:
+            now = utcnow()
+            claimed = ledger.claim_due(now, 1, channel)
+            if not claimed:
+                break
+            row = claimed[0]
+            try:
+                provider_id = deliver(row)
+            except Undeliverable as refused:
+                log.warning("%s %s not sent: %s", channel, row.id, refused)
+                ledger.mark_status(row.id, refused.status, str(refused))
+            except retry_on as exc:
+                attempts = row.attempts + 1
+                log.warning("%s %s failed (attempt %d): %r", channel, row.id, attempts, exc)
+                ledger.mark_attempt_failed(row.id, attempts, repr(exc),
+                                           given_up=attempts >= MAX_ATTEMPTS,
+                                           next_attempt_at=now + timedelta(seconds=2 ** attempts * 5))
+            else:
+                ledger.mark_sent(row.id, row.attempts + 1, utcnow(), provider_id=provider_id)
+            session.commit()
+            handled += 1
+    finally:
+        session.rollback()
+    return handled
