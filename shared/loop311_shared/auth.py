@@ -33,3 +33,8 @@ def authenticated_name(authorization, holders: dict[str, str]) -> str:
             if hmac.compare_digest(token.encode(), known.encode()):
                 return name
     raise Unauthenticated("a valid token is required: Authorization: Bearer <token>")
+
+
+def token_holder(request, holders: dict[str, str]) -> str:
+    """The name of whoever the request's Authorization header belongs to, or Unauthenticated."""
+    return authenticated_name(request.headers.get("Authorization"), holders)

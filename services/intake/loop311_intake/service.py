@@ -4,7 +4,7 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
-from loop311_shared.auth import authenticated_name
+from loop311_shared.auth import token_holder
 from loop311_shared.db import Database
 from loop311_shared.errors import Invalid
 from loop311_shared.messaging import OutboxRelay, handle_event
@@ -161,7 +161,7 @@ class IntakeService(OperationalEndpoints):
         answers={200: ("Changed", StatusAnswerSchema)}, errors=(400, 401, 404, 409),
         security="staff"))
     def change_request_status(self, request, request_id):
-        author = self._holder(request, self.settings.staff_api_tokens)
+        author = token_holder(request, self.settings.staff_api_tokens)
         change = load(StatusChangeSchema(), json_object(request))
         answer = run(self.unit_of_work(), handlers.change_status,
                      ChangeStatus(request_id, author=author, **change))
@@ -172,7 +172,7 @@ class IntakeService(OperationalEndpoints):
         answers={201: ("Added", CommentAnswerSchema)}, errors=(400, 401, 404),
         security="staff"))
     def comment_on_request(self, request, request_id):
-        author = self._holder(request, self.settings.staff_api_tokens)
+        author = token_holder(request, self.settings.staff_api_tokens)
         comment = load(CommentSchema(), json_object(request))
         answer = run(self.unit_of_work(), handlers.add_comment,
                      AddComment(request_id, author=author, **comment))
@@ -183,7 +183,7 @@ class IntakeService(OperationalEndpoints):
         answers={201: ("Filed", CallInAnswerSchema)}, errors=(400, 401, 422, 503),
         security="dispatcher"))
     def take_call_in(self, request):
-        dispatcher = self._holder(request, self.settings.dispatcher_api_tokens)
+        dispatcher = token_holder(request, self.settings.dispatcher_api_tokens)
         call = load(CallInSchema(), json_object(request))
         answer = run(self.unit_of_work(), handlers.take_call_in, TakeCallIn(call, dispatcher))
         return json_response(answer, status=201)
@@ -212,14 +212,14 @@ class IntakeService(OperationalEndpoints):
         body={"type": "string", "format": "binary"},
         answers={201: ("Filed", AcceptedSchema)}, errors=(400, 401), security="mail"))
     def receive_mime_email(self, request):
-        self._holder(request, self.settings.email_webhook_tokens)
+        token_holder(request, self.settings.email_webhook_tokens)
         return self._file_email(from_mime(request.get_data()))
 
     @http("POST", "/email/v1/sendgrid", doc=Doc(
         "SendGrid Inbound Parse", tags=("webhooks",), body_types=("multipart/form-data",),
         answers={201: ("Filed", AcceptedSchema)}, errors=(400, 401), security="mail"))
     def receive_sendgrid_email(self, request):
-        self._holder(request, self.settings.email_webhook_tokens)
+        token_holder(request, self.settings.email_webhook_tokens)
         return self._file_email(from_sendgrid(request.form.to_dict(), request.files))
 
     @http("POST", "/email/v1/mailgun", doc=Doc(
@@ -237,7 +237,7 @@ class IntakeService(OperationalEndpoints):
         answers={200: ("The version now in force", ImportedVersionSchema)},
         errors=(400, 401), security="admin"))
     def import_catalog(self, request):
-        admin = self._holder(request, self.settings.admin_api_tokens)
+        admin = token_holder(request, self.settings.admin_api_tokens)
         document = load(CatalogSchema(), json_object(request))
         return json_response(run(self.unit_of_work(), handlers.import_catalog,
                                  ImportCatalog(document, admin)))
@@ -247,7 +247,7 @@ class IntakeService(OperationalEndpoints):
         answers={200: ("The current version and its document", CatalogInForceSchema)},
         errors=(401, 404), security="admin"))
     def export_catalog(self, request):
-        self._holder(request, self.settings.admin_api_tokens)
+        token_holder(request, self.settings.admin_api_tokens)
         return json_response(queries.current_catalog(self.database))
 
     # Events from routing and sla.
@@ -272,9 +272,6 @@ class IntakeService(OperationalEndpoints):
         return json_response(run(self.unit_of_work(), handlers.receive_email, message),
                              status=201)
 
-    @staticmethod
-    def _holder(request, holders):
-        return authenticated_name(request.headers.get("Authorization"), holders)
 
     def _offered(self, params):
         return queries.jurisdiction_offers(self.database, params.get("jurisdiction_id"),

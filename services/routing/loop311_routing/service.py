@@ -1,7 +1,7 @@
 """routing's entrypoints: events and the admin API in, commands to handlers, answers out."""
 from pathlib import Path
 
-from loop311_shared.auth import authenticated_name
+from loop311_shared.auth import token_holder
 from loop311_shared.db import Database
 from loop311_shared.errors import NotFound
 from loop311_shared.messaging import OutboxRelay, handle_event
@@ -47,8 +47,7 @@ class RoutingService(OperationalEndpoints):
         answers={200: ("the version now in force", ImportedVersionSchema)}, errors=(400, 401, 409),
         security="admin"))
     def import_directory(self, request):
-        author = authenticated_name(request.headers.get("Authorization"),
-                                    self.settings.admin_api_tokens)
+        author = token_holder(request, self.settings.admin_api_tokens)
         document = load(DirectorySchema(), json_object(request))
         version = run(self._unit_of_work(), handlers.import_directory,
                       ImportDirectory(document=document, author=author))
@@ -59,7 +58,7 @@ class RoutingService(OperationalEndpoints):
         answers={200: ("the version in force and its document", DirectoryInForceSchema)},
         errors=(401, 404), security="admin"))
     def current_directory(self, request):
-        authenticated_name(request.headers.get("Authorization"), self.settings.admin_api_tokens)
+        token_holder(request, self.settings.admin_api_tokens)
         current = self._unit_of_work().directory.current_import()
         if current is None:
             raise NotFound("no directory has been imported yet: PUT /admin/v1/directory")
@@ -76,7 +75,7 @@ class RoutingService(OperationalEndpoints):
         body=ReassignSchema, answers={200: ("Where it is now", None)},
         errors=(400, 401, 404, 409), security="staff"))
     def reassign_request(self, request, request_id):
-        author = self._holder(request, self.settings.staff_api_tokens)
+        author = token_holder(request, self.settings.staff_api_tokens)
         move = load(ReassignSchema(), json_object(request))
         return json_response(run(self._unit_of_work(), handlers.reassign_request,
                                  ReassignRequest(request_id, author=author, **move)))
@@ -86,7 +85,7 @@ class RoutingService(OperationalEndpoints):
         answers={200: ("Its place and audit trail", AssignmentSchema)}, errors=(401, 404),
         security="staff"))
     def assignment_trail(self, request, request_id):
-        self._holder(request, self.settings.staff_api_tokens)
+        token_holder(request, self.settings.staff_api_tokens)
         return json_response(queries.assignment_with_moves(self.database, request_id))
 
     @http("GET", "/staff/v1/queues/triage", doc=Doc(
@@ -109,7 +108,7 @@ class RoutingService(OperationalEndpoints):
         return self._queue(request, assignee=staff_id)
 
     def _queue(self, request, **which):
-        self._holder(request, self.settings.staff_api_tokens)
+        token_holder(request, self.settings.staff_api_tokens)
         filters = load(QueueQuerySchema(), request.args.to_dict())
         within = None
         if filters["area"]:
@@ -119,9 +118,6 @@ class RoutingService(OperationalEndpoints):
                 raise NotFound(f"no jurisdiction or area {filters['area']!r} in the directory")
         return json_response(queries.work_queue(self.database, filters, within=within, **which))
 
-    @staticmethod
-    def _holder(request, holders):
-        return authenticated_name(request.headers.get("Authorization"), holders)
 
     def _unit_of_work(self) -> RoutingUnitOfWork:
         return RoutingUnitOfWork(self.database, self.name, self.directories)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
-from loop311_shared.auth import authenticated_name
+from loop311_shared.auth import token_holder
 from loop311_shared.clock import utcnow
 from loop311_shared.db import Database
 from loop311_shared.errors import NotFound
@@ -72,7 +72,7 @@ class SlaService(OperationalEndpoints):
         answers={200: ("the version now in force", ImportedVersionSchema)}, errors=(400, 401),
         security="admin"))
     def import_policies(self, request):
-        author = self._holder(request, self.settings.admin_api_tokens)
+        author = token_holder(request, self.settings.admin_api_tokens)
         document = load(PoliciesSchema(), json_object(request))
         return json_response(run(self._unit_of_work(), handlers.import_policies,
                                  ImportPolicies(document=document, author=author)))
@@ -82,7 +82,7 @@ class SlaService(OperationalEndpoints):
         answers={200: ("the version in force and its document", PoliciesInForceSchema)},
         errors=(401, 404), security="admin"))
     def current_policies(self, request):
-        self._holder(request, self.settings.admin_api_tokens)
+        token_holder(request, self.settings.admin_api_tokens)
         current = self._unit_of_work().sla.current_import()
         if current is None:
             raise NotFound("no policies have been imported yet: PUT /admin/v1/policies")
@@ -117,14 +117,14 @@ class SlaService(OperationalEndpoints):
         return self._suspend(request, jurisdiction_id, lift=True)
 
     def _suspend(self, request, jurisdiction_id, lift):
-        author = self._holder(request, self.settings.admin_api_tokens)
+        author = token_holder(request, self.settings.admin_api_tokens)
         body = load(PauseSchema(), json_object(request))
         return json_response(run(self._unit_of_work(), handlers.suspend_jurisdiction,
                                  SuspendJurisdiction(jurisdiction_id, body["reason"], author,
                                                      lift=lift)))
 
     def _pause(self, request, request_id, resume):
-        author = self._holder(request, self.settings.staff_api_tokens)
+        author = token_holder(request, self.settings.staff_api_tokens)
         body = load(PauseSchema(), json_object(request))
         return json_response(run(self._unit_of_work(), handlers.pause_clock,
                                  PauseClock(request_id, body["reason"], author, resume=resume)))
@@ -139,7 +139,7 @@ class SlaService(OperationalEndpoints):
         answers={200: ("One row per group", None)}, answer_types=("application/json", "text/csv"),
         errors=(400, 401, 503), security="staff"))
     def report(self, request):
-        self._holder(request, self.settings.staff_api_tokens)
+        token_holder(request, self.settings.staff_api_tokens)
         query = load(ReportQuerySchema(), request.args.to_dict())
         rows = report_card.report_card(self.database, query["start"], query["end"], query["by"],
                                        utcnow(), populations=self._unit_of_work().sla.populations())
@@ -153,7 +153,7 @@ class SlaService(OperationalEndpoints):
         answers={200: ("The export", None)},
         answer_types=("text/csv", "application/geo+json"), errors=(400, 401, 503), security="staff"))
     def export(self, request):
-        self._holder(request, self.settings.staff_api_tokens)
+        token_holder(request, self.settings.staff_api_tokens)
         query = load(ExportQuerySchema(), request.args.to_dict())
         if query["format"] == "geojson":
             return self._download(json.dumps(report_card.disaster_geojson(
@@ -167,9 +167,6 @@ class SlaService(OperationalEndpoints):
         return Response(body, content_type=content_type,
                         headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
-    @staticmethod
-    def _holder(request, holders):
-        return authenticated_name(request.headers.get("Authorization"), holders)
 
     def _unit_of_work(self) -> SlaUnitOfWork:
         return SlaUnitOfWork(self.database, self.name, self.policies)
