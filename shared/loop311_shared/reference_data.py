@@ -11,7 +11,7 @@ from marshmallow import Schema, fields
 from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, func, insert, select
 from sqlalchemy.orm import Session
 
-from .clock import utcnow
+from .clock import iso, utcnow
 
 
 def configuration_versions_table(metadata: MetaData) -> Table:
@@ -44,7 +44,7 @@ def current_import(session: Session, table: Table, kind: str) -> dict | None:
     if row is None:
         return None
     return {"kind": kind, "version": row.version, "sha256": row.sha256,
-            "imported_by": row.imported_by, "imported_at": row.imported_at.isoformat(),
+            "imported_by": row.imported_by, "imported_at": iso(row.imported_at),
             "document": row.document}
 
 
@@ -66,6 +66,26 @@ class ImportedVersions:
 
     def record_import(self, document: dict, author: str) -> dict:
         return record_import(self.session, self.versions_table, self.kind, document, author)
+
+
+class BuiltPerVersion:
+    """Something built from the reference data in force (a spatial index, business
+    calendars, a category guesser), kept per process and rebuilt only when a newer version
+    has been imported, by this replica or another: one cheap version query per use."""
+
+    def __init__(self):
+        self.version = None
+        self.value = None
+
+    def build(self, repository, version: int):
+        raise NotImplementedError
+
+    def current(self, repository):
+        version = repository.version()
+        if version != self.version:
+            self.value = self.build(repository, version)
+            self.version = version
+        return self.value
 
 
 class VersionInForceSchema(Schema):

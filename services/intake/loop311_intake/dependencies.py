@@ -1,6 +1,7 @@
 """Collaborators built once per container and handed to handlers by the unit of work."""
 from nameko.extensions import DependencyProvider
 
+from loop311_shared.reference_data import BuiltPerVersion
 from loop311_shared.settings import settings_of
 
 from .adapters.geocoding import geocoder_from_settings
@@ -8,20 +9,15 @@ from .domain.categorize import TRIAGE, CategoryGuesser
 from .unit_of_work import IntakeRules, IntakeUnitOfWork
 
 
-class Categories:
-    """The category guesser, rebuilt only when a new catalog version is imported."""
+class Categories(BuiltPerVersion):
+    """The category guesser for the catalog in force."""
 
     def __init__(self, threshold: float = 0.2):
+        super().__init__()
         self.threshold = threshold
-        self.version = None
-        self.guesser = None
 
-    def for_catalog(self, catalog) -> CategoryGuesser:
-        version = catalog.version()
-        if self.guesser is None or version != self.version:
-            self.guesser = CategoryGuesser(catalog.guessable(TRIAGE), self.threshold)
-            self.version = version
-        return self.guesser
+    def build(self, catalog, version: int) -> CategoryGuesser:
+        return CategoryGuesser(catalog.guessable(TRIAGE), self.threshold)
 
 
 class UnitOfWorkFactory(DependencyProvider):

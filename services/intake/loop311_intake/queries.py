@@ -4,6 +4,7 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import and_, exists, select
 from sqlalchemy.orm import Session
 
+from loop311_shared.clock import iso
 from loop311_shared.errors import Invalid, NotFound
 from loop311_shared.reference_data import current_import
 
@@ -164,9 +165,9 @@ def _view(session, row, with_notes) -> dict:
         "description": row.description,
         "agency_responsible": row.agency_responsible,
         "service_notice": None,
-        "requested_datetime": _iso(row.requested_at),
-        "updated_datetime": _iso(row.updated_at),
-        "expected_datetime": _iso(row.expected_at),
+        "requested_datetime": iso(row.requested_at),
+        "updated_datetime": iso(row.updated_at),
+        "expected_datetime": iso(row.expected_at),
         "address": row.address,
         "address_id": row.address_id,
         "zipcode": None,
@@ -176,7 +177,7 @@ def _view(session, row, with_notes) -> dict:
     }
     if with_notes:
         view["notes"] = [
-            {"type": note.type, "summary": note.summary, "datetime": _iso(note.datetime)}
+            {"type": note.type, "summary": note.summary, "datetime": iso(note.datetime)}
             for note in session.execute(select(request_notes)
                                         .where(request_notes.c.request_id == row.id,
                                                request_notes.c.visibility == "public")
@@ -235,10 +236,3 @@ def _numeric_id(request_id: str, error=NotFound) -> int:
         raise error(f"no service request with id {request_id!r}")
     return int(request_id)
 
-
-def _iso(value):
-    if value is None:
-        return None
-    if value.tzinfo is None:  # SQLite drops the zone; everything is stored in UTC
-        value = value.replace(tzinfo=timezone.utc)
-    return value.isoformat()

@@ -304,7 +304,3 @@ class CatalogSchema(Schema):
 
 CatalogInForceSchema = in_force_schema("CatalogInForceSchema", CatalogSchema)
 
-
-class ErrorSchema(Schema):
-    code = fields.Integer(required=True)
-    description = fields.String(required=True)

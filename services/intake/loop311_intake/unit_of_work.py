@@ -57,4 +57,4 @@ class IntakeUnitOfWork(UnitOfWork):
 
     def guesser(self):
         """The category guesser for the catalog in force."""
-        return self.categories.for_catalog(self.catalog)
+        return self.categories.current(self.catalog)

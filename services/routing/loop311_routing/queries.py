@@ -6,6 +6,7 @@ from shapely.geometry import Point
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from loop311_shared.clock import iso
 from loop311_shared.errors import NotFound
 
 from .models import assignment_moves, assignments
@@ -61,14 +62,9 @@ def assignment_with_moves(session: Session, request_id: str) -> dict:
                             .order_by(assignment_moves.c.id))
     return {**_item(row), "moves": [
         {**{k: v for k, v in move._mapping.items() if k not in ("id", "request_id")},
-         "moved_at": _iso(move.moved_at)} for move in moves]}
+         "moved_at": iso(move.moved_at)} for move in moves]}
 
 
 def _item(row) -> dict:
-    return {**row._mapping, "assigned_at": _iso(row.assigned_at)}
+    return {**row._mapping, "assigned_at": iso(row.assigned_at)}
 
-
-def _iso(moment):
-    if moment.tzinfo is None:  # SQLite drops the zone; everything is stored in UTC
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.isoformat()

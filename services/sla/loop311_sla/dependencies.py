@@ -6,6 +6,7 @@ from nameko.extensions import DependencyProvider
 from loop311_shared.background import BackgroundDrain
 from loop311_shared.clock import utcnow
 from loop311_shared.metrics import Metrics
+from loop311_shared.reference_data import BuiltPerVersion
 from loop311_shared.settings import settings_of
 from loop311_shared.unit_of_work import run
 
@@ -17,22 +18,13 @@ from .schemas import PoliciesSchema
 CARD_WINDOW = timedelta(days=30)
 
 
-class PoliciesCache:
-    """Rebuilds the Policies (calendars with their holidays) only when a new version has
-    been imported, by this replica or another."""
+class PoliciesCache(BuiltPerVersion):
+    """The Policies in force: business calendars with their holidays, and the policies."""
 
-    def __init__(self):
-        self.version = None
-        self.policies = None
-
-    def current(self, repository) -> Policies | None:
-        version = repository.version()
-        if version != self.version:
-            stored = repository.current_import()
-            self.policies = None if stored is None else build_policies(
-                PoliciesSchema().load(stored["document"]), version)
-            self.version = version
-        return self.policies
+    def build(self, repository, version: int) -> Policies | None:
+        stored = repository.current_import()
+        return None if stored is None else build_policies(
+            PoliciesSchema().load(stored["document"]), version)
 
 
 class PoliciesProvider(DependencyProvider):

@@ -7,10 +7,10 @@ calendar), and moves only with events: acknowledgement, closing, reopening, reas
 a corrected category, a pause. Timers in the database send reminders until someone acts,
 breaches when a target passes, and escalations up the department's chain.
 """
-from datetime import datetime, timezone
+from datetime import datetime
 
 from loop311_contracts.envelope import Event
-from loop311_shared.clock import utcnow
+from loop311_shared.clock import as_utc, utcnow
 from loop311_shared.errors import Conflict, Invalid, NotFound
 
 from .commands import FireTimers, ImportPolicies, PauseClock, SuspendJurisdiction
@@ -95,7 +95,7 @@ def handle_request_reassigned(uow: SlaUnitOfWork, event: Event) -> None:
         uow.sla.add_note(clock.request_id, f"category corrected to {data['service_code']}: "
                                            "policy re-evaluated", at)
         _start(uow, clock.request_id, data["service_code"], clock.priority, data["jurisdiction_id"],
-               _aware(clock.started_at), "recategorized", department=data["department_code"],
+               as_utc(clock.started_at), "recategorized", department=data["department_code"],
                assignee=data["assignee_id"], acknowledge=clock.acknowledged_at is None)
     else:
         _restart_reminders(uow, clock.request_id, at)
@@ -155,14 +155,14 @@ def _resume(uow, clock, now, why: str) -> dict:
     policies = uow.policies_in_force()
     policy = policies.policy_for(clock.service_code, clock.priority, clock.jurisdiction_id)
     calendar = policies.calendar_for(clock.jurisdiction_id)
-    due = shift_for_pause(calendar, _aware(clock.resolve_due_at), _aware(clock.paused_at), now,
+    due = shift_for_pause(calendar, as_utc(clock.resolve_due_at), as_utc(clock.paused_at), now,
                           business=policy.resolve.unit.startswith("business"))
     uow.sla.update_clock(clock.request_id, paused_at=None, resolve_due_at=due,
                          resolve_state="running")
     uow.sla.set_timer(clock.request_id, RESOLVE_BREACH, due)
     uow.sla.add_note(clock.request_id, f"resumed {why}", now)
     _announce_start(uow, clock.request_id, clock.service_code, clock.department_code,
-                    _aware(clock.started_at), _aware(clock.ack_due_at) if clock.ack_due_at else None,
+                    as_utc(clock.started_at), as_utc(clock.ack_due_at) if clock.ack_due_at else None,
                     due, clock.policy_id, clock.policy_version, "resumed")
     return {"resolve_due_at": due.isoformat()}
 
@@ -174,7 +174,7 @@ def fire_timers(uow: SlaUnitOfWork, command: FireTimers) -> int:
         uow.sla.delete_timer(timer.id)
         clock = uow.sla.clock(timer.request_id)
         if clock is not None:
-            FIRE[timer.kind](uow, clock, _aware(timer.due_at), command.now)
+            FIRE[timer.kind](uow, clock, as_utc(timer.due_at), command.now)
         fired += 1
     return fired
 
@@ -247,7 +247,7 @@ def _start(uow, request_id, service_code, priority, jurisdiction_id, at: datetim
     calendar = policies.calendar_for(jurisdiction_id)
     clock = uow.sla.clock(request_id)
     ack_due = policy.acknowledge.due(calendar, at) if acknowledge else \
-        (_aware(clock.ack_due_at) if clock.ack_due_at else None)
+        (as_utc(clock.ack_due_at) if clock.ack_due_at else None)
     resolve_due = policy.resolve.due(calendar, at)
     values = {"policy_id": policy.id, "policy_version": policies.version,
               "resolve_due_at": resolve_due, "resolve_state": "running"}
@@ -261,7 +261,7 @@ def _start(uow, request_id, service_code, priority, jurisdiction_id, at: datetim
     uow.sla.update_clock(request_id, **values)
     uow.sla.set_timer(request_id, RESOLVE_BREACH, resolve_due)
     _announce_start(uow, request_id, service_code, department, at if reason != "recategorized"
-                    else _aware(clock.started_at), ack_due, resolve_due, policy.id,
+                    else as_utc(clock.started_at), ack_due, resolve_due, policy.id,
                     policies.version, reason)
 
 
@@ -279,23 +279,23 @@ def _announce_start(uow, request_id, service_code, department, started_at, ack_d
 def _finish(uow, clock, target: str, at: datetime, calendar) -> None:
     prefix = _prefix(target)
     due = getattr(clock, f"{prefix}_due_at")
-    opened = _aware(clock.opened_at)
+    opened = as_utc(clock.opened_at)
     business = calendar.between(opened, at).total_seconds() if calendar else None
     done = {"acknowledge": "acknowledged_at", "resolve": "closed_at"}[target]
     duration = {"acknowledge": "ack", "resolve": "close"}[target]
     values = {done: at, f"{duration}_calendar_seconds": (at - opened).total_seconds(),
               f"{duration}_business_seconds": business}
     if due is not None:
-        met = at <= _aware(due)
+        met = at <= as_utc(due)
         if getattr(clock, f"{prefix}_state") != "breached":
             values[f"{prefix}_state"] = "met" if met else "breached"
             if met:
                 uow.publish("sla_met", clock.request_id, {
-                    "request_id": clock.request_id, "target": target, "due_at": _aware(due),
+                    "request_id": clock.request_id, "target": target, "due_at": as_utc(due),
                     "met_at": at})
             else:
                 uow.publish("sla_breached", clock.request_id, {
-                    "request_id": clock.request_id, "target": target, "due_at": _aware(due),
+                    "request_id": clock.request_id, "target": target, "due_at": as_utc(due),
                     "department_code": clock.department_code, "assignee_id": clock.assignee_id})
     uow.sla.update_clock(clock.request_id, **values)
 
@@ -333,14 +333,9 @@ def _acted(clock, target: str) -> bool:
 
 
 def _due(clock, target: str) -> datetime:
-    return _aware(getattr(clock, f"{_prefix(target)}_due_at"))
+    return as_utc(getattr(clock, f"{_prefix(target)}_due_at"))
 
 
 def _prefix(target: str) -> str:
     return {"acknowledge": "ack", "resolve": "resolve"}[target]
 
-
-def _aware(moment: datetime | None) -> datetime | None:
-    if moment is None or moment.tzinfo is not None:
-        return moment
-    return moment.replace(tzinfo=timezone.utc)  # SQLite drops the zone; all is stored in UTC

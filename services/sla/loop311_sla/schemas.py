@@ -105,19 +105,6 @@ class PauseSchema(Schema):
     reason = fields.String(required=True, validate=validate.Length(min=1, max=1000))
 
 
-class ClockSchema(Schema):
-    request_id = fields.String()
-    service_code = fields.String()
-    priority = fields.String()
-    status = fields.String()
-    ack_state = fields.String()
-    resolve_state = fields.String()
-    ack_due_at = fields.String(allow_none=True)
-    resolve_due_at = fields.String(allow_none=True)
-    paused_at = fields.String(allow_none=True)
-    policy_id = fields.String(allow_none=True)
-    policy_version = fields.Integer(allow_none=True)
-
 
 class ReportQuerySchema(Schema):
     """A period: requests opened from `start` (inclusive) to `end` (exclusive)."""
