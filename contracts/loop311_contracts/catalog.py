@@ -32,13 +32,15 @@ CATALOG = {
         EventContract("request_created", 2, "intake", schemas.RequestCreatedV2,
                       upcasters={1: schemas.request_created_v1_to_v2}),
         EventContract(
-            "resident_contact_recorded", 2, "intake", schemas.ResidentContactRecordedV2,
-            upcasters={1: schemas.resident_contact_recorded_v1_to_v2},
+            "resident_contact_recorded", 3, "intake", schemas.ResidentContactRecordedV3,
+            upcasters={1: schemas.resident_contact_recorded_v1_to_v2,
+                       2: schemas.resident_contact_recorded_v2_to_v3},
             private=True,
         ),
         EventContract("request_status_changed", 1, "intake", schemas.RequestStatusChangedV1),
         EventContract("request_commented", 1, "intake", schemas.RequestCommentedV1),
         EventContract("request_followed", 1, "intake", schemas.RequestFollowedV1),
+        EventContract("resident_rated", 1, "intake", schemas.ResidentRatedV1),
         EventContract(
             "resident_opted_out", 1, "intake", schemas.ResidentOptedOutV1, private=True,
         ),
@@ -47,8 +49,9 @@ CATALOG = {
         EventContract("request_needs_triage", 2, "routing", schemas.RequestNeedsTriageV2,
                       upcasters={1: schemas.request_needs_triage_v1_to_v2}),
         EventContract("request_reassigned", 1, "routing", schemas.RequestReassignedV1),
-        EventContract("staff_directory_recorded", 1, "routing",
-                      schemas.StaffDirectoryRecordedV1, private=True),
+        EventContract("staff_directory_recorded", 2, "routing",
+                      schemas.StaffDirectoryRecordedV2, private=True,
+                      upcasters={1: schemas.staff_directory_recorded_v1_to_v2}),
         EventContract("directory_changed", 2, "routing", schemas.DirectoryChangedV2,
                       upcasters={1: schemas.directory_changed_v1_to_v2}),
         EventContract("sla_started", 2, "sla", schemas.SlaStartedV2,
@@ -65,11 +68,12 @@ CATALOG = {
 SUBSCRIPTIONS = {
     "routing": ("request_created", "request_status_changed"),
     "sla": ("request_created", "request_assigned", "request_status_changed", "request_reassigned",
-            "request_commented", "directory_changed"),
+            "request_commented", "directory_changed", "resident_rated"),
     "intake": ("request_assigned", "request_reassigned", "directory_changed", "sla_started"),
     "notify": ("request_created", "resident_contact_recorded", "resident_opted_out",
                "request_status_changed", "request_commented", "staff_directory_recorded",
-               "request_assigned", "request_reassigned", "sla_reminder_due", "sla_escalated"),
+               "request_assigned", "request_reassigned", "sla_reminder_due", "sla_escalated",
+               "resident_rated"),
 }
 
 

@@ -60,6 +60,17 @@ def resident_contact_recorded_v1_to_v2(data: dict) -> dict:
     return {**data, "language": None}
 
 
+class ResidentContactRecordedV3(ResidentContactRecordedV2):
+    """v3: the request's token, the proof a resident shows to rate the request or set how
+    they hear about it (notify puts it in the links it sends)."""
+
+    request_token = fields.String(allow_none=True, load_default=None)
+
+
+def resident_contact_recorded_v2_to_v3(data: dict) -> dict:
+    return {**data, "request_token": None}
+
+
 class RequestAssignedV1(EventData):
     request_id = fields.String(required=True)
     service_code = fields.String(required=True)
@@ -179,6 +190,14 @@ class StaffContactV1(EventData):
     phone = fields.String(allow_none=True, load_default=None)
 
 
+class StaffContactV2(StaffContactV1):
+    """v2: how the person wants work news (`email` or `sms`) and reminders (`each`, or an
+    `hourly` digest of what is due)."""
+
+    notify_by = fields.String(load_default="email", validate=validate.OneOf(("email", "sms")))
+    reminders = fields.String(load_default="each", validate=validate.OneOf(("each", "hourly")))
+
+
 class StaffDirectoryRecordedV1(EventData):
     """Private to routing and notify: how to reach the staff routing assigns work to."""
 
@@ -296,3 +315,33 @@ class ResidentOptedOutV1(EventData):
     phone = fields.String(required=True)
     opted_out = fields.Boolean(required=True)
     changed_at = fields.AwareDateTime(required=True)
+
+
+class StaffDirectoryRecordedV2(StaffDirectoryRecordedV1):
+    """v2: each person's channel and reminder digest choice (StaffContactV2)."""
+
+    staff = fields.List(fields.Nested(StaffContactV2), required=True)
+
+
+def staff_directory_recorded_v1_to_v2(data: dict) -> dict:
+    return {**data, "staff": [{**person, "notify_by": "email", "reminders": "each"}
+                              for person in data["staff"]]}
+
+
+RATING_CHANNELS = ("sms", "email", "web")
+
+
+class ResidentRatedV1(EventData):
+    """A resident answered the satisfaction question after their request was closed: a
+    score from 1 (worst) to 5, and/or `not_fixed` (which reopens the request). One rating
+    per resident and closing: a later answer with the same `rating_id` replaces it. The
+    resident's own words stay in intake (an internal note), never on this event."""
+
+    rating_id = fields.String(required=True)
+    request_id = fields.String(required=True)
+    service_code = fields.String(required=True)
+    score = fields.Integer(allow_none=True, load_default=None,
+                           validate=validate.Range(min=1, max=5))
+    not_fixed = fields.Boolean(required=True)
+    channel = fields.String(required=True, validate=validate.OneOf(RATING_CHANNELS))
+    rated_at = fields.AwareDateTime(required=True)

@@ -56,7 +56,7 @@ def test_reports_far_apart_of_another_kind_or_of_a_closed_request_are_new(intake
     assert report(intake, lat="42.35100")["service_request_id"] != first  # ~110 m away
     assert report(intake, service_code="graffiti")["service_request_id"] != first
     closed = requests.post(f"{intake['base']}/staff/v1/requests/{first}/status", timeout=5,
-                           json={"status": "closed", "resolution": "fixed"},
+                           json={"status": "closed", "resolution": "fixed", "note": "Patched."},
                            headers={"Authorization": "Bearer crew-token"})
     assert closed.status_code == 200
     assert report(intake)["service_request_id"] != first

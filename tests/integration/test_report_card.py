@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 import loop311_sla
 from loop311_shared.db import make_engine, migrate
 from loop311_shared.errors import Invalid, Unavailable
-from loop311_sla.models import clocks
+from loop311_sla.models import clocks, ratings
 from loop311_sla.report_card import (
     DIMENSIONS,
     REPORT_CARD_COLUMNS,
@@ -103,12 +103,24 @@ CLOCKS = [
 ]
 
 
+# Residents' answers (resident_rated): R1 by two residents, R2 not fixed without a score,
+# R3 not fixed with a score, P1 once; X1's is outside the window with its request.
+RATINGS = [
+    {"rating_id": rid, "request_id": request, "score": score, "not_fixed": not_fixed,
+     "rated_at": at(T1, 100)}
+    for rid, request, score, not_fixed in (("r1-a", "R1", 5, False), ("r1-b", "R1", 4, False),
+                                           ("r2-a", "R2", None, True), ("r3-a", "R3", 1, True),
+                                           ("p1-a", "P1", 3, False), ("x1-a", "X1", 1, False))
+]
+
+
 @pytest.fixture
 def session(new_database):
     engine = make_engine(new_database("sla"))
     migrate(engine, Path(loop311_sla.__file__).parent / "migrations")
     with engine.begin() as connection:
         connection.execute(insert(clocks), CLOCKS)
+        connection.execute(insert(ratings), RATINGS)
     with Session(engine) as session:
         yield session
     engine.dispose()
@@ -150,6 +162,9 @@ def test_report_card_by_department(session):
         "overdue_now": 1,      # R4
         "oldest_overdue_due_at": "2024-06-05T08:00:00+00:00",
         "per_1000_residents": None,  # not grouped by jurisdiction
+        "ratings": 3,              # R1 twice, R3 (R2's answer has no score)
+        "satisfaction_avg": 3.33,  # (5 + 4 + 1) / 3
+        "not_fixed": 2,            # R2, R3
     }
     assert parks_card == {
         "group": "parks",
@@ -176,6 +191,9 @@ def test_report_card_by_department(session):
         "overdue_now": 2,      # P2 (due 2024-06-07 10:00), P4 (due 2024-06-09 00:00)
         "oldest_overdue_due_at": "2024-06-07T10:00:00+00:00",
         "per_1000_residents": None,
+        "ratings": 1,
+        "satisfaction_avg": 3.0,
+        "not_fixed": 0,
     }
 
 

@@ -78,3 +78,17 @@ class AddComment:
 class ImportCatalog:
     document: dict  # loaded CatalogSchema
     author: str
+
+
+@dataclass(frozen=True)
+class RateRequest:
+    """A resident's answer to the satisfaction question after a close. `token` is the
+    request's (the proof a link carries); a text proves itself by its phone number."""
+
+    request_id: str
+    contact_ref: str | None
+    channel: str  # sms, email (the link in the closing email) or web
+    score: int | None = None
+    not_fixed: bool = False
+    words: str = ""
+    token: str | None = None

@@ -75,6 +75,20 @@ service_requests = Table(
     Column("status_notes", Text),
     Column("resolution", String(32)),
     Column("priority", String(16), nullable=False, server_default="normal"),
+    Column("closed_at", DateTime(timezone=True)),
+)
+
+# Residents' answers to "how did we do?" after a close: one per resident and closing.
+ratings = Table(
+    "ratings", metadata,
+    Column("rating_id", String(120), primary_key=True),
+    Column("request_id", BigInteger, ForeignKey("service_requests.id"), nullable=False,
+           index=True),
+    Column("contact_ref", String(36), nullable=False),
+    Column("score", Integer),
+    Column("not_fixed", Boolean, nullable=False),
+    Column("channel", String(16), nullable=False),
+    Column("rated_at", DateTime(timezone=True), nullable=False),
 )
 
 service_attributes = Table(

@@ -304,3 +304,25 @@ class CatalogSchema(Schema):
 
 CatalogInForceSchema = in_force_schema("CatalogInForceSchema", CatalogSchema)
 
+
+
+class RatingSchema(Schema):
+    """A resident's answer to "how did we do?" (the links in the closing email, or a form)."""
+
+    token = fields.String(required=True, validate=validate.Length(equal=36),
+                          metadata={"description": "the request's token: the proof"})
+    contact = fields.String(required=True, validate=validate.Length(min=1, max=36),
+                            metadata={"description": "who answers (the link carries it)"})
+    score = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(
+        min=1, max=5, error="score must be 1 (worst) to 5 (best)"))
+    not_fixed = fields.Boolean(load_default=False)
+    comment = fields.String(load_default="", validate=validate.Length(
+        max=4000, error="comment must be at most 4000 characters"))
+
+
+class RatingAnswerSchema(Schema):
+    service_request_id = fields.String()
+    rating_id = fields.String()
+    score = fields.Integer(allow_none=True)
+    not_fixed = fields.Boolean()
+    reopened = fields.Boolean()

@@ -17,12 +17,14 @@ from loop311_shared.web import Doc, http, json_object, json_response, load
 
 from . import handlers, queries
 from .adapters.email_webhooks import from_mailgun, from_mime, from_sendgrid
+from .adapters.rating_page import rating_page
 from .adapters.twilio import check_signature, twiml
 from .commands import (
     CHANNEL_WEB,
     AddComment,
     ChangeStatus,
     ImportCatalog,
+    RateRequest,
     ReceiveText,
     SubmitRequest,
     TakeCallIn,
@@ -44,6 +46,8 @@ from .schemas import (
     CommentAnswerSchema,
     CommentSchema,
     JurisdictionQuerySchema,
+    RatingAnswerSchema,
+    RatingSchema,
     RequestQuerySchema,
     RequestsQuerySchema,
     ServiceDefinitionSchema,
@@ -153,6 +157,41 @@ class IntakeService(OperationalEndpoints):
     def get_media(self, request, media_id):
         item = queries.media_item(self.database, media_id)
         return Response(item.data, content_type=item.content_type)
+
+    # Residents rate a closed request (the links in the closing email lead here).
+
+    @http("GET", "/requests/v1/<string:request_id>/rating", doc=Doc(
+        "One click from the closing email: records the score, or shows the not-fixed form",
+        tags=("residents",), query=RatingSchema, answers={200: ("A page for the resident", None)},
+        answer_types=("text/html",), errors=(400, 403, 404, 409)))
+    def rating_link(self, request, request_id):
+        link = load(RatingSchema(), request.args.to_dict())
+        answer = None
+        if link["score"] is not None or link["not_fixed"]:
+            answer = self._rate(request_id, link, "email") if link["score"] is not None else None
+        return self._rating_page(request, request_id, answer, link)
+
+    @http("POST", "/requests/v1/<string:request_id>/rating", doc=Doc(
+        "Rate a closed request, or say it is not fixed (which reopens it)", tags=("residents",),
+        body=RatingSchema, body_types=("application/json", "application/x-www-form-urlencoded"),
+        answers={200: ("Recorded", RatingAnswerSchema)}, errors=(400, 403, 404, 409)))
+    def rate_request(self, request, request_id):
+        if request.mimetype == "application/x-www-form-urlencoded":
+            link = load(RatingSchema(), request.form.to_dict())
+            return self._rating_page(request, request_id, self._rate(request_id, link, "email"),
+                                     link)
+        return json_response(self._rate(request_id, load(RatingSchema(), json_object(request)),
+                                        "web"))
+
+    def _rate(self, request_id, answer, channel) -> dict:
+        return run(self.unit_of_work(), handlers.rate_request, RateRequest(
+            request_id, answer["contact"], channel, answer["score"], answer["not_fixed"],
+            answer["comment"], token=answer["token"]))
+
+    @staticmethod
+    def _rating_page(request, request_id, answer, link):
+        return Response(rating_page(request_id, answer, link, request.path),
+                        content_type="text/html; charset=utf-8")
 
     # Staff and dispatchers.
 

@@ -35,6 +35,10 @@ class IntakeSettings(ServiceSettings):
                                                    "texts are refused")
     sms_conversation_minutes: float = Field(30, ge=0, description="How long a texter's "
                                             "half-finished report waits for the next reply")
+    sms_reply_window_days: float = Field(14, ge=0, description="A text from a number whose "
+                                         "request was updated this recently is a reply to it "
+                                         "(a comment, or a rating after a close); NEW starts "
+                                         "a new report")
     email_webhook_tokens: TokenHolders = Field(
         default_factory=dict, description="Tokens of the raw-MIME and SendGrid mail webhooks, "
                                           "`name:token` pairs (SendGrid: basic auth in the URL)")

@@ -15,6 +15,7 @@ from .repository import (
     ConversationRepository,
     IdempotencyRepository,
     JurisdictionRepository,
+    RatingRepository,
     RequestRepository,
 )
 
@@ -27,6 +28,7 @@ class IntakeRules:
     phone_region: str = "US"
     duplicates: DuplicatePolicy = field(default_factory=DuplicatePolicy)
     conversation_expiry: timedelta = timedelta(minutes=30)
+    reply_window: timedelta = timedelta(days=14)
     media_base: str = ""
 
     @classmethod
@@ -36,6 +38,7 @@ class IntakeRules:
                    duplicates=DuplicatePolicy(settings.duplicate_radius_meters,
                                               timedelta(hours=settings.duplicate_window_hours)),
                    conversation_expiry=timedelta(minutes=settings.sms_conversation_minutes),
+                   reply_window=timedelta(days=settings.sms_reply_window_days),
                    media_base=settings.public_base_url)
 
 
@@ -48,6 +51,7 @@ class IntakeUnitOfWork(UnitOfWork):
         super().__init__(session, consumer)
         self.requests = RequestRepository(session)
         self.catalog = CatalogRepository(session)
+        self.ratings = RatingRepository(session)
         self.conversations = ConversationRepository(session)
         self.idempotency = IdempotencyRepository(session)
         self.jurisdictions = JurisdictionRepository(session)

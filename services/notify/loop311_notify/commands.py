@@ -8,3 +8,15 @@ class SmsStatus:
 
     provider_id: str
     status: str
+
+
+@dataclass(frozen=True)
+class SetPreferences:
+    """A resident's choices; `changes` holds only what they set (channel, language,
+    quiet_start/quiet_end, time_zone). The request's token is the proof, `address` (an
+    email or phone they reported with) says who they are."""
+
+    request_id: str
+    token: str
+    address: str
+    changes: dict

@@ -1,7 +1,15 @@
-"""What notify loads once per container."""
+"""What notify loads once per container, and its hourly digests."""
 from nameko.extensions import DependencyProvider
 
+from loop311_shared.background import BackgroundDrain
+from loop311_shared.clock import utcnow
+from loop311_shared.settings import settings_of
+from loop311_shared.unit_of_work import run
+
+from . import handlers
 from .domain.messages import Messages, default_messages
+from .settings import NotifySettings
+from .unit_of_work import NotifyPolicy, NotifyUnitOfWork
 
 
 class Templates(DependencyProvider):
@@ -13,3 +21,18 @@ class Templates(DependencyProvider):
 
     def get_dependency(self, worker_ctx) -> Messages:
         return self.messages
+
+
+class DigestComposer(BackgroundDrain):
+    """Queues each hourly digest once its hour is over (staff who chose one)."""
+
+    poll_setting = "mail_poll_seconds"
+
+    def setup(self):
+        super().setup()
+        self.settings = settings_of(self.container, NotifySettings)
+
+    def drain_once(self, session) -> int:
+        uow = NotifyUnitOfWork(session, None, sms=self.settings.sms_enabled,
+                               policy=NotifyPolicy.from_settings(self.settings))
+        return run(uow, handlers.send_due_digests, utcnow())

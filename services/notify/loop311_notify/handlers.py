@@ -1,13 +1,19 @@
-"""notify's handlers, one per consumed event. They never commit (the unit of work does,
-once) and know nothing of HTTP or SMTP: they queue messages in the ledger, which the
-mailer (adapters/smtp.py) delivers."""
+"""notify's handlers, one per consumed event or command. They never commit (the unit of
+work does, once) and know nothing of HTTP, SMTP or the SMS provider: they queue messages in
+the ledger, which the mailer and the texter deliver."""
+import json
+from datetime import timedelta
+
 from loop311_contracts.envelope import Event
 from loop311_shared.clock import utcnow
+from loop311_shared.errors import Forbidden, NotFound, Unprocessable
 
-from .commands import SmsStatus
+from .commands import SetPreferences, SmsStatus
 from .domain.confirmations import confirmation_key
 from .domain.messages import greeting
 from .domain.opt_outs import supersedes
+from .domain.preferences import NEVER_HELD, channel_for
+from .fallback import queue_email_instead
 from .unit_of_work import NotifyUnitOfWork
 
 
@@ -19,7 +25,8 @@ def handle_request_created(uow: NotifyUnitOfWork, event: Event) -> None:
     """
     request = event.data
     uow.ledger.lock_request(request["request_id"])
-    uow.ledger.add_request(request["request_id"], request["service_name"], request["contact_ref"])
+    uow.ledger.add_request(request["request_id"], request["service_name"], request["contact_ref"],
+                           request["priority"])
     queue_confirmations(uow, request["request_id"])
 
 
@@ -29,7 +36,8 @@ def handle_resident_contact_recorded(uow: NotifyUnitOfWork, event: Event) -> Non
     contact = event.data
     uow.ledger.lock_request(contact["request_id"])
     uow.ledger.add_recipient(contact["contact_ref"], contact["request_id"], contact["email"],
-                             contact["phone"], contact["first_name"], contact["language"])
+                             contact["phone"], contact["first_name"], contact["language"],
+                             contact["request_token"])
     queue_confirmations(uow, contact["request_id"])
 
 
@@ -43,8 +51,8 @@ def handle_resident_opted_out(uow: NotifyUnitOfWork, event: Event) -> None:
 
 
 def handle_request_status_changed(uow: NotifyUnitOfWork, event: Event) -> None:
-    """Acknowledged, in progress, closed (with its resolution and note), reopened: every
-    reporter and follower of the request hears it."""
+    """Acknowledged, in progress, closed (with its resolution and note, and the satisfaction
+    question), reopened: every reporter and follower of the request hears it."""
     data = event.data
     kind = "reopened" if data["previous_status"] == "closed" else data["status"]
     queue_update(uow, event, kind, {"resolution": data["resolution"] or "",
@@ -61,49 +69,109 @@ def queue_update(uow: NotifyUnitOfWork, event: Event, kind: str, values: dict) -
     request_id = event.data["request_id"]
     uow.ledger.lock_request(request_id)
     for reporter in uow.ledger.reporters(request_id):
-        channel = _channel(uow, reporter)
         # One message per event and recipient: a redelivered event finds it queued.
-        key = f"{kind}:{request_id}:{event.id}:{reporter.contact_ref}:{channel}"
-        if channel and not uow.ledger.has_delivery(key):
-            _queue(uow, channel, key, kind, request_id, reporter, values)
+        _queue_for_resident(uow, reporter, kind, request_id, values,
+                            key=lambda channel: f"{kind}:{request_id}:{event.id}:"
+                                                f"{reporter.contact_ref}:{channel}")
 
 
 def queue_confirmations(uow: NotifyUnitOfWork, request_id: str) -> None:
     """Queue one confirmation per reporter of the request who has not had one, once notify
     knows both the request and how to reach the reporter."""
     for reporter in uow.ledger.reporters(request_id):
-        channel = _channel(uow, reporter)
-        key = confirmation_key(request_id, reporter.contact_ref, channel)
-        if not channel or uow.ledger.has_delivery(key):
-            continue
         kind = "received" if reporter.contact_ref == reporter.first_reporter else "already_reported"
-        _queue(uow, channel, key, kind, request_id, reporter, {})
+        _queue_for_resident(uow, reporter, kind, request_id, {},
+                            key=lambda channel: confirmation_key(request_id, reporter.contact_ref,
+                                                                 channel))
 
 
-def _channel(uow, reporter) -> str | None:
-    """Email by default; a text to residents who gave only a phone (and did not STOP)."""
-    if reporter.email:
-        return "email"
-    if reporter.phone and uow.sms and uow.opt_outs.may_text(reporter.phone):
-        return "sms"
-    return None
-
-
-def _queue(uow, channel, key, kind, request_id, reporter, values) -> None:
-    values = {"request_id": request_id, "service_name": reporter.service_name,
-              "greeting": greeting(reporter.first_name, reporter.language), **values}
-    if channel == "sms":
-        text = uow.messages.sms(kind, reporter.language, values)
-        uow.ledger.queue_delivery(key, request_id, "sms", reporter.phone, kind, text, utcnow(),
-                                  kind=kind)
+def _queue_for_resident(uow, reporter, kind, request_id, values, key) -> None:
+    """On the channel the resident prefers (email by default, a text if that is all they
+    gave), in their language, after their quiet hours unless it is urgent."""
+    preference = uow.preferences.of(reporter.email, reporter.phone)
+    can_text = bool(reporter.phone and uow.sms and uow.opt_outs.may_text(reporter.phone))
+    channel = channel_for(preference and preference.channel, reporter.email, can_text)
+    if channel is None or uow.ledger.has_delivery(key(channel)):
         return
-    email = uow.messages.email(kind, reporter.language, values)
-    uow.ledger.queue_delivery(key, request_id, "email", reporter.email, email.subject,
-                              email.text, utcnow(), html=email.html, kind=kind)
+    language = (preference and preference.language) or reporter.language
+    now = utcnow()
+    send_at = now
+    quiet = uow.policy.quiet(preference)
+    if quiet and kind not in NEVER_HELD and reporter.priority != "urgent":
+        send_at = quiet.release_at(now)
+    values = {"request_id": request_id, "service_name": reporter.service_name,
+              "greeting": greeting(reporter.first_name, language), **values}
+    if kind == "closed":
+        values["rating_url"] = _rating_url(uow, request_id, reporter)
+    _queue(uow, channel, key(channel), kind, request_id, language, values, send_at,
+           contact_ref=reporter.contact_ref,
+           address=reporter.phone if channel == "sms" else reporter.email)
+
+
+def _rating_url(uow, request_id, reporter) -> str:
+    if not (uow.policy.intake_public_url and reporter.request_token):
+        return ""
+    return (f"{uow.policy.intake_public_url}/requests/v1/{request_id}/rating"
+            f"?token={reporter.request_token}&contact={reporter.contact_ref}")
+
+
+def _queue(uow, channel, key, kind, request_id, language, values, send_at, contact_ref,
+           address) -> None:
+    now = utcnow()
+    stored = {"contact_ref": contact_ref, "language": language, "values": values,
+              "send_at": send_at}
+    if channel == "sms":
+        text = uow.messages.sms(kind, language, values)
+        uow.ledger.queue_delivery(key, request_id, "sms", address, kind, text, now, kind=kind,
+                                  **stored)
+        return
+    email = uow.messages.email(kind, language, values)
+    uow.ledger.queue_delivery(key, request_id, "email", address, email.subject, email.text, now,
+                              html=email.html, kind=kind, **stored)
 
 
 def unsubscribe(uow: NotifyUnitOfWork, address: str) -> bool:
     return uow.ledger.unsubscribe(address.lower(), utcnow())
+
+
+PREFERENCE_FIELDS = ("channel", "language", "quiet_start", "quiet_end", "time_zone")
+
+
+def set_preferences(uow: NotifyUnitOfWork, command: SetPreferences) -> dict:
+    """A resident's channel, language and quiet hours, kept for every address of theirs on
+    the request (the request's token is the proof; the address says which reporter)."""
+    reporter = _proven_reporter(uow, command)
+    if command.changes.get("channel") == "sms" and not reporter.phone:
+        raise Unprocessable("texts need a phone number, and this report gave none")
+    if command.changes.get("channel") == "email" and not reporter.email:
+        raise Unprocessable("emails need an address, and this report gave none")
+    values = {**_preferences(uow, reporter), **command.changes}
+    for own in (reporter.email, reporter.phone):
+        if own:
+            uow.preferences.save(own, values, utcnow())
+    return {"request_id": command.request_id, **values}
+
+
+def preferences_of(uow: NotifyUnitOfWork, command: SetPreferences) -> dict:
+    """What the resident chose so far (`command.changes` is ignored)."""
+    return {"request_id": command.request_id,
+            **_preferences(uow, _proven_reporter(uow, command))}
+
+
+def _proven_reporter(uow, command: SetPreferences):
+    reporters = uow.ledger.reporters_with_token(command.request_id, command.token)
+    if not reporters:
+        raise NotFound(f"no request {command.request_id!r} with that token")
+    address = command.address.lower()
+    reporter = next((r for r in reporters if address in ((r.email or "").lower(), r.phone)), None)
+    if reporter is None:
+        raise Forbidden("that address did not report this request")
+    return reporter
+
+
+def _preferences(uow, reporter) -> dict:
+    current = uow.preferences.of(reporter.email, reporter.phone)
+    return {name: getattr(current, name) if current else None for name in PREFERENCE_FIELDS}
 
 
 # Staff: new work, reminders and escalations reach the person routing or sla names.
@@ -115,12 +183,14 @@ def handle_staff_directory_recorded(uow: NotifyUnitOfWork, event: Event) -> None
 
 def handle_request_assigned(uow: NotifyUnitOfWork, event: Event) -> None:
     data = event.data
+    uow.work.set_assignee(data["request_id"], data["assignee_id"], data["assigned_at"])
     _tell_staff(uow, event, "staff_assigned", data["assignee_id"], {
         "service_code": data["service_code"], "why": f"assigned by rule {data['rule_id']}"})
 
 
 def handle_request_reassigned(uow: NotifyUnitOfWork, event: Event) -> None:
     data = event.data
+    uow.work.set_assignee(data["request_id"], data["assignee_id"], data["reassigned_at"])
     if data["assignee_id"] != data["previous_assignee_id"]:
         _tell_staff(uow, event, "staff_assigned", data["assignee_id"], {
             "service_code": data["service_code"],
@@ -129,9 +199,18 @@ def handle_request_reassigned(uow: NotifyUnitOfWork, event: Event) -> None:
 
 def handle_sla_reminder_due(uow: NotifyUnitOfWork, event: Event) -> None:
     data = event.data
-    _tell_staff(uow, event, "staff_reminder", data["assignee_id"], {
-        "number": data["reminder_number"], "target": data["target"],
-        "due_at": data["due_at"].strftime("%Y-%m-%d %H:%M UTC")})
+    values = {"number": data["reminder_number"], "target": data["target"],
+              "due_at": data["due_at"].strftime("%Y-%m-%d %H:%M UTC")}
+    person = uow.staff.person(data["assignee_id"])
+    if person is not None and person.reminders == "hourly":
+        # The digest for the hour this reminder falls in, sent when that hour is over.
+        now = utcnow()
+        hour_over = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+        uow.work.add_digest_item(person.id, data["request_id"],
+                                 json.dumps({"request_id": data["request_id"], **values}),
+                                 f"digest:{event.id}:{person.id}", hour_over)
+        return
+    _tell_staff(uow, event, "staff_reminder", data["assignee_id"], values)
 
 
 def handle_sla_escalated(uow: NotifyUnitOfWork, event: Event) -> None:
@@ -141,21 +220,65 @@ def handle_sla_escalated(uow: NotifyUnitOfWork, event: Event) -> None:
         "role": data["responsible_role"]})
 
 
+def handle_resident_rated(uow: NotifyUnitOfWork, event: Event) -> None:
+    """A resident says it is not fixed: whoever is assigned hears it at once."""
+    data = event.data
+    if not data["not_fixed"]:
+        return
+    known = uow.ledger.service_name(data["request_id"]) or data["service_code"]
+    _tell_staff(uow, event, "staff_not_fixed", uow.work.assignee(data["request_id"]),
+                {"service_name": known, "score": data["score"] or ""})
+
+
 def _tell_staff(uow, event, kind: str, staff_id, values: dict) -> None:
     person = uow.staff.person(staff_id)
-    if person is None or not person.email:
-        return  # nobody named, or no address: the department's queue shows it
+    channel = staff_channel(uow, person)
+    if channel is None:
+        return  # nobody named, or no way to reach them: the department's queue shows it
     request_id = event.data["request_id"]
-    email = uow.messages.email(kind, None, {"request_id": request_id,
-                                            "greeting": greeting(person.name, None), **values})
-    key = f"{kind}:{request_id}:{event.id}:{person.id}:email"
-    if not uow.ledger.has_delivery(key):
-        uow.ledger.queue_delivery(key, request_id, "email", person.email, email.subject,
-                                  email.text, utcnow(), html=email.html, kind=kind)
+    key = f"{kind}:{request_id}:{event.id}:{person.id}:{channel}"
+    if uow.ledger.has_delivery(key):
+        return
+    values = {"request_id": request_id, "greeting": greeting(person.name, None), **values}
+    _queue(uow, channel, key, kind, request_id, None, values, utcnow(),
+           contact_ref=f"staff:{person.id}",
+           address=person.phone if channel == "sms" else person.email)
+
+
+def staff_channel(uow, person) -> str | None:
+    if person is None:
+        return None
+    can_text = bool(person.phone and uow.sms and uow.opt_outs.may_text(person.phone))
+    return channel_for(person.notify_by, person.email, can_text)
+
+
+def send_due_digests(uow: NotifyUnitOfWork, now) -> int:
+    """One message per person whose digest hour is over, listing its reminders."""
+    queued = 0
+    for staff_id in uow.work.staff_with_due_digest(now):
+        items = uow.work.take_due_items(staff_id, now)
+        person = uow.staff.person(staff_id)
+        channel = staff_channel(uow, person)
+        if not items or channel is None:
+            continue
+        values = {"greeting": greeting(person.name, None),
+                  "items": [json.loads(item.line) for item in items]}
+        key = f"staff_digest:{staff_id}:{items[0].due_at:%Y%m%dT%H}:{items[0].id}"
+        _queue(uow, channel, key, "staff_digest", items[0].request_id, None, values, now,
+               contact_ref=f"staff:{staff_id}",
+               address=person.phone if channel == "sms" else person.email)
+        queued += 1
+    return queued
 
 
 def record_sms_status(uow: NotifyUnitOfWork, status: SmsStatus) -> bool:
-    """The provider's word on a text: delivered, or failed (undelivered, failed)."""
+    """The provider's word on a text: delivered, or failed (undelivered, failed), in which
+    case the message goes by email to a resident who gave an address."""
     outcome = "delivered" if status.status == "delivered" else \
         "failed" if status.status in ("undelivered", "failed") else None
-    return outcome is not None and uow.ledger.record_provider_status(status.provider_id, outcome)
+    if outcome is None:
+        return False
+    row = uow.ledger.record_provider_status(status.provider_id, outcome)
+    if row is not None and outcome == "failed" and row.status != "failed":
+        queue_email_instead(uow.session, uow.messages, row)
+    return row is not None

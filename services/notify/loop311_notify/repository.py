@@ -5,9 +5,20 @@ from datetime import datetime
 from sqlalchemy import case, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
+from loop311_shared.clock import as_utc
 from loop311_shared.db import lock_for_transaction
 
-from .models import deliveries, email_opt_outs, known_requests, opt_outs, recipients, staff
+from .models import (
+    assignees,
+    deliveries,
+    digest_items,
+    email_opt_outs,
+    known_requests,
+    opt_outs,
+    preferences,
+    recipients,
+    staff,
+)
 
 
 class LedgerRepository:
@@ -20,31 +31,57 @@ class LedgerRepository:
         """Serialise the transactions that may queue this request's confirmations."""
         lock_for_transaction(self.session, f"confirmation:{request_id}")
 
-    def add_request(self, request_id: str, service_name: str, contact_ref: str | None) -> None:
+    def add_request(self, request_id: str, service_name: str, contact_ref: str | None,
+                    priority: str = "normal") -> None:
         self.session.execute(insert(known_requests).values(
-            request_id=request_id, service_name=service_name, contact_ref=contact_ref))
+            request_id=request_id, service_name=service_name, contact_ref=contact_ref,
+            priority=priority))
 
     def add_recipient(self, contact_ref: str, request_id: str, email: str | None, phone: str | None,
-                      first_name: str | None, language: str | None = None) -> None:
+                      first_name: str | None, language: str | None = None,
+                      request_token: str | None = None) -> None:
         self.session.execute(insert(recipients).values(
             contact_ref=contact_ref, email=email, phone=phone, first_name=first_name,
-            request_id=request_id, language=language))
+            request_id=request_id, language=language, request_token=request_token))
 
     def reporters(self, request_id: str):
-        """(service_name, first_reporter, contact_ref, email, phone, first_name, language) of
-        each reporter of a known request who can be reached, unsubscribed emails left out."""
+        """(service_name, priority, first_reporter, contact_ref, email, phone, first_name,
+        language, request_token) of each reporter of a known request who can be reached,
+        unsubscribed emails left out."""
         return self.session.execute(
-            select(known_requests.c.service_name,
+            select(known_requests.c.service_name, known_requests.c.priority,
                    known_requests.c.contact_ref.label("first_reporter"),
-                   recipients.c.contact_ref,
-                   case((func.lower(recipients.c.email).in_(select(email_opt_outs.c.email)),
-                         None), else_=recipients.c.email).label("email"),
-                   recipients.c.phone, recipients.c.first_name, recipients.c.language)
+                   *self._reachable())
             .join(recipients, recipients.c.request_id == known_requests.c.request_id)
             .where(known_requests.c.request_id == request_id)
             .order_by(recipients.c.contact_ref)
         ).all()
 
+    def recipient(self, contact_ref: str):
+        """One reporter's contact (unsubscribed email left out), or None."""
+        return self.session.execute(select(*self._reachable())
+                                    .where(recipients.c.contact_ref == contact_ref)).first()
+
+    def reporters_with_token(self, request_id: str, token: str):
+        """The reporters of a request whose token is `token` (the proof residents show)."""
+        return self.session.execute(
+            select(recipients.c.contact_ref, recipients.c.email, recipients.c.phone)
+            .where(recipients.c.request_id == request_id,
+                   recipients.c.request_token == token)).all()
+
+    @staticmethod
+    def _reachable():
+        return (recipients.c.contact_ref,
+                case((func.lower(recipients.c.email).in_(select(email_opt_outs.c.email)),
+                      None), else_=recipients.c.email).label("email"),
+                recipients.c.phone, recipients.c.first_name, recipients.c.language,
+                recipients.c.request_token)
+
+
+    def service_name(self, request_id: str) -> str | None:
+        return self.session.execute(select(known_requests.c.service_name)
+                                    .where(known_requests.c.request_id == request_id)
+                                    ).scalar_one_or_none()
 
     def has_delivery(self, dedupe_key: str) -> bool:
         return self.session.execute(select(deliveries.c.id)
@@ -52,11 +89,15 @@ class LedgerRepository:
 
     def queue_delivery(self, dedupe_key: str, request_id: str, channel: str, recipient: str,
                        subject: str, body: str, now: datetime, html: str | None = None,
-                       kind: str | None = None) -> None:
+                       kind: str | None = None, send_at: datetime | None = None,
+                       contact_ref: str | None = None, language: str | None = None,
+                       values: dict | None = None) -> None:
+        """Queue one message, to go at `send_at` (default: now)."""
         self.session.execute(insert(deliveries).values(
             dedupe_key=dedupe_key, request_id=request_id, channel=channel, recipient=recipient,
             subject=subject, body=body, html=html, kind=kind, status="pending", attempts=0,
-            created_at=now, next_attempt_at=now))
+            created_at=now, next_attempt_at=send_at or now, contact_ref=contact_ref,
+            language=language, values=values))
 
     def unsubscribe(self, email: str, at: datetime) -> bool:
         """Stop email to this address; False if it was stopped already."""
@@ -86,12 +127,16 @@ class LedgerRepository:
         self.session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
             status=status, last_error=error))
 
-    def record_provider_status(self, provider_id: str, status: str) -> bool:
-        """The provider's delivered or failed for a sent text; False for an unknown id."""
-        done = self.session.execute(update(deliveries).where(
+    def record_provider_status(self, provider_id: str, status: str):
+        """The provider's delivered or failed for a sent text: the ledger row as it was
+        (None for an unknown id)."""
+        row = self.session.execute(select(deliveries).where(
             deliveries.c.provider_id == provider_id, deliveries.c.channel == "sms",
-            deliveries.c.status.in_(("sent", "delivered", "failed"))).values(status=status))
-        return done.rowcount > 0
+            deliveries.c.status.in_(("sent", "delivered", "failed"))).with_for_update()).first()
+        if row is not None:
+            self.session.execute(update(deliveries).where(deliveries.c.id == row.id)
+                                 .values(status=status))
+        return row
 
     def mark_attempt_failed(self, delivery_id: int, attempts: int, error: str, given_up: bool,
                             next_attempt_at: datetime) -> None:
@@ -139,10 +184,81 @@ class StaffRepository:
         if people:
             self.session.execute(insert(staff), [
                 {"id": p["id"], "name": p["name"], "department_code": p["department"],
-                 "email": p["email"], "phone": p["phone"], "directory_version": version}
+                 "email": p["email"], "phone": p["phone"], "directory_version": version,
+                 "notify_by": p["notify_by"], "reminders": p["reminders"]}
                 for p in people])
 
     def person(self, staff_id: str | None):
         if staff_id is None:
             return None
         return self.session.execute(select(staff).where(staff.c.id == staff_id)).first()
+
+
+class PreferenceRepository:
+    """Residents' choices of channel, language and quiet hours, by address."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def of(self, *addresses: str | None):
+        """The preferences kept for the first of these addresses that has any, or None."""
+        wanted = [address.lower() for address in addresses if address]
+        if not wanted:
+            return None
+        rows = {row.address: row for row in self.session.execute(
+            select(preferences).where(preferences.c.address.in_(wanted)))}
+        return next((rows[address] for address in wanted if address in rows), None)
+
+    def save(self, address: str, values: dict, at: datetime) -> None:
+        address = address.lower()
+        self.session.execute(delete(preferences).where(preferences.c.address == address))
+        self.session.execute(insert(preferences).values(address=address, updated_at=at, **values))
+
+
+class WorkRepository:
+    """Who is assigned each request, and staff reminders waiting for an hourly digest."""
+
+    def __init__(self, session: Session):
+        self.session = session
+
+    def set_assignee(self, request_id: str, assignee_id: str | None, at: datetime) -> None:
+        """Keep the latest assignment, whatever order the events arrive in."""
+        kept = self.session.execute(select(assignees.c.assigned_at)
+                                    .where(assignees.c.request_id == request_id)
+                                    .with_for_update()).scalar_one_or_none()
+        if kept is not None and as_utc(kept) >= as_utc(at):
+            return
+        self.session.execute(delete(assignees).where(assignees.c.request_id == request_id))
+        self.session.execute(insert(assignees).values(request_id=request_id,
+                                                      assignee_id=assignee_id, assigned_at=at))
+
+    def assignee(self, request_id: str) -> str | None:
+        return self.session.execute(select(assignees.c.assignee_id)
+                                    .where(assignees.c.request_id == request_id)
+                                    ).scalar_one_or_none()
+
+    def add_digest_item(self, staff_id: str, request_id: str, line: str, dedupe_key: str,
+                        due_at: datetime) -> None:
+        if self.session.execute(select(digest_items.c.id)
+                                .where(digest_items.c.dedupe_key == dedupe_key)).first():
+            return
+        self.session.execute(insert(digest_items).values(
+            staff_id=staff_id, request_id=request_id, line=line, dedupe_key=dedupe_key,
+            due_at=due_at))
+
+    def staff_with_due_digest(self, now: datetime) -> list[str]:
+        return list(self.session.execute(
+            select(digest_items.c.staff_id).where(digest_items.c.due_at <= now).distinct()
+        ).scalars())
+
+    def take_due_items(self, staff_id: str, now: datetime):
+        """The person's due items, locked against other replicas and deleted; [] when
+        another replica holds them."""
+        rows = self.session.execute(
+            select(digest_items).where(digest_items.c.staff_id == staff_id,
+                                       digest_items.c.due_at <= now)
+            .order_by(digest_items.c.id).with_for_update(skip_locked=True)).all()
+        if rows:
+            self.session.execute(delete(digest_items).where(
+                digest_items.c.id.in_([row.id for row in rows])))
+        return rows

@@ -17,6 +17,10 @@ log = logging.getLogger(__name__)
 MAX_ATTEMPTS = 6
 
 
+class SmsRefused(Exception):
+    """The SMS provider will never send this one (a number it rejects): do not retry."""
+
+
 class Undeliverable(Exception):
     """This message will never go: record `status` (and why) instead of retrying."""
 
@@ -26,10 +30,12 @@ class Undeliverable(Exception):
 
 
 def send_due(session: Session, channel: str, deliver: Callable[[object], str | None],
-             retry_on: tuple[type[BaseException], ...], batch_size: int = 50) -> int:
+             retry_on: tuple[type[BaseException], ...], batch_size: int = 50,
+             on_failed: Callable[[object], object] | None = None) -> int:
     """`deliver(row)` sends one ledger row and returns the provider's id for it (or None);
     it raises Undeliverable to give up, or one of `retry_on` to try again later with
-    backoff (after MAX_ATTEMPTS attempts the message is marked failed)."""
+    backoff (after MAX_ATTEMPTS attempts the message is marked failed). `on_failed(row)`
+    runs, in the same transaction, for a message marked failed."""
     ledger = LedgerRepository(session)
     handled = 0
     try:
@@ -44,12 +50,16 @@ def send_due(session: Session, channel: str, deliver: Callable[[object], str | N
             except Undeliverable as refused:
                 log.warning("%s %s not sent: %s", channel, row.id, refused)
                 ledger.mark_status(row.id, refused.status, str(refused))
+                if refused.status == "failed" and on_failed:
+                    on_failed(row)
             except retry_on as exc:
                 attempts = row.attempts + 1
                 log.warning("%s %s failed (attempt %d): %r", channel, row.id, attempts, exc)
-                ledger.mark_attempt_failed(row.id, attempts, repr(exc),
-                                           given_up=attempts >= MAX_ATTEMPTS,
+                given_up = attempts >= MAX_ATTEMPTS
+                ledger.mark_attempt_failed(row.id, attempts, repr(exc), given_up=given_up,
                                            next_attempt_at=now + timedelta(seconds=2 ** attempts * 5))
+                if given_up and on_failed:
+                    on_failed(row)
             else:
                 ledger.mark_sent(row.id, row.attempts + 1, utcnow(), provider_id=provider_id)
             session.commit()

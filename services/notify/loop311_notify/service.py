@@ -12,16 +12,24 @@ from loop311_shared.operations import OperationalEndpoints
 from loop311_shared.settings import SettingsProvider
 from loop311_shared.twilio import check_signature
 from loop311_shared.unit_of_work import apply_once, run
-from loop311_shared.web import Doc, http, json_response, load
+from loop311_shared.web import Doc, http, json_object, json_response, load
 
 from . import handlers
+from .adapters.http_sms import signed_by
 from .adapters.smtp import Mailer, unsubscribe_token
-from .adapters.twilio_sms import Texter
-from .commands import SmsStatus
-from .dependencies import Templates
-from .schemas import SmsStatusSchema, UnsubscribeSchema
+from .adapters.texting import Texter
+from .commands import SetPreferences, SmsStatus
+from .dependencies import DigestComposer, Templates
+from .schemas import (
+    HttpSmsStatusSchema,
+    PreferencesAnswerSchema,
+    PreferencesQuerySchema,
+    PreferencesSchema,
+    SmsStatusSchema,
+    UnsubscribeSchema,
+)
 from .settings import NotifySettings
-from .unit_of_work import NotifyUnitOfWork
+from .unit_of_work import NotifyPolicy, NotifyUnitOfWork
 
 
 class NotifyService(OperationalEndpoints):
@@ -32,6 +40,7 @@ class NotifyService(OperationalEndpoints):
     templates = Templates()
     mailer = Mailer("database")
     texter = Texter("database")
+    digests = DigestComposer("database")
     metrics = Metrics()
 
     @handle_event("staff_directory_recorded")
@@ -61,6 +70,29 @@ class NotifyService(OperationalEndpoints):
     @handle_event("request_commented")
     def handle_request_commented(self, event):
         return apply_once(self._unit_of_work(), event, handlers.handle_request_commented)
+
+    @handle_event("resident_rated")
+    def handle_resident_rated(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_resident_rated)
+
+    @http("GET", "/notify/v1/requests/<string:request_id>/preferences", doc=Doc(
+        "How a resident hears about their requests", tags=("residents",),
+        query=PreferencesQuerySchema, answers={200: ("Their preferences", PreferencesAnswerSchema)},
+        errors=(400, 403, 404)))
+    def get_preferences(self, request, request_id):
+        asked = load(PreferencesQuerySchema(), request.args.to_dict())
+        return json_response(run(self._unit_of_work(), handlers.preferences_of, SetPreferences(
+            request_id, asked["token"], asked["address"], {})))
+
+    @http("PUT", "/notify/v1/requests/<string:request_id>/preferences", doc=Doc(
+        "Choose the channel (email or sms), language and quiet hours; the request's token "
+        "is the proof", tags=("residents",), body=PreferencesSchema,
+        answers={200: ("Saved", PreferencesAnswerSchema)}, errors=(400, 403, 404, 422)))
+    def set_preferences(self, request, request_id):
+        schema = PreferencesSchema()
+        chosen = load(schema, json_object(request))
+        return json_response(run(self._unit_of_work(), handlers.set_preferences, SetPreferences(
+            request_id, chosen["token"], chosen["address"], schema.changes(chosen))))
 
     @http("GET", "/notify/v1/unsubscribe", doc=Doc(
         "Stop email to an address (the signed link in every email)", tags=("residents",),
@@ -98,8 +130,22 @@ class NotifyService(OperationalEndpoints):
             SmsStatus(status["MessageSid"], status["MessageStatus"]))
         return Response(status=204)
 
+    @http("POST", "/sms/v1/status/http", doc=Doc(
+        "The generic SMS provider's status callback (JSON, X-Loop311-Signature)",
+        tags=("webhooks",), body=HttpSmsStatusSchema,
+        answers={204: ("Recorded", None)}, errors=(400, 403)))
+    def http_sms_status(self, request):
+        if not signed_by(self.settings.sms_http_token, request.get_data(),
+                         request.headers.get("X-Loop311-Signature")):
+            raise Forbidden("the status callback's signature does not match")
+        status = load(HttpSmsStatusSchema(), json_object(request))
+        run(self._unit_of_work(), handlers.record_sms_status,
+            SmsStatus(status["id"], status["status"]))
+        return Response(status=204)
+
     def _unit_of_work(self) -> NotifyUnitOfWork:
-        return NotifyUnitOfWork(self.database, self.name, sms=self.settings.sms_enabled)
+        return NotifyUnitOfWork(self.database, self.name, sms=self.settings.sms_enabled,
+                                policy=NotifyPolicy.from_settings(self.settings))
 
     @handle_event("request_created")
     def handle_request_created(self, event):

@@ -1,5 +1,7 @@
 """Every environment variable notify reads, parsed once at start (see loop311_shared.settings)."""
-from pydantic import Field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
 
 from loop311_shared.settings import ServiceSettings
 
@@ -29,7 +31,37 @@ class NotifySettings(ServiceSettings):
     sms_from: str = Field("", description="The number texts come from (E.164)")
     sms_base_url: str = Field("", description="The provider's API address; empty: Twilio's "
                                               "own (make run: the local provider)")
+    sms_provider: str = Field("twilio", pattern="^(twilio|http)$", description="`twilio` "
+                              "(Twilio's Messages API) or `http` (the generic JSON adapter)")
+    sms_http_url: str = Field("", description="http provider: the URL texts are POSTed to")
+    sms_http_token: str = Field("", description="http provider: its bearer token, which also "
+                                "signs its status callbacks (HMAC-SHA256)")
+    sms_rate_per_second: float = Field(1.0, ge=0, description="Texts per second the provider "
+                                       "allows (a long code: 1), shared by every replica "
+                                       "through Redis; 0: unpaced")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for the shared "
+                           "SMS pace")
+    intake_public_url: str = Field("http://127.0.0.1:8001", description="intake's public "
+                                   "address: the rating links of closing emails")
+    quiet_hours: str = Field("21:00-08:00", pattern=r"^(|\d{2}:\d{2}-\d{2}:\d{2})$",
+                             description="When non-urgent messages to residents wait, in "
+                                         "their time zone (a resident may set their own); "
+                                         "empty: never")
+    resident_time_zone: str = Field("UTC", min_length=1, description="The time zone of "
+                                    "residents who did not give theirs (IANA name)")
+
+    @field_validator("resident_time_zone")
+    @classmethod
+    def known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (an IANA name such as "
+                             "America/New_York)") from None
+        return value
 
     @property
     def sms_enabled(self) -> bool:
+        if self.sms_provider == "http":
+            return bool(self.sms_http_url and self.sms_from)
         return bool(self.twilio_account_sid and self.twilio_auth_token and self.sms_from)

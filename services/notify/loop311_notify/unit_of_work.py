@@ -1,11 +1,43 @@
 """notify's unit of work: one transaction, with the ledger and opt-out repositories."""
+from dataclasses import dataclass
+
 from sqlalchemy.orm import Session
 
 from loop311_shared.unit_of_work import UnitOfWork
 
 from .domain.messages import Messages, default_messages
+from .domain.preferences import QuietHours
 from .models import inbox, outbox
-from .repository import LedgerRepository, OptOutRepository, StaffRepository
+from .repository import (
+    LedgerRepository,
+    OptOutRepository,
+    PreferenceRepository,
+    StaffRepository,
+    WorkRepository,
+)
+
+
+@dataclass(frozen=True)
+class NotifyPolicy:
+    """The settings that shape what residents receive and when, parsed once at start."""
+
+    quiet_hours: str = ""
+    time_zone: str = "UTC"
+    intake_public_url: str = ""
+
+    @classmethod
+    def from_settings(cls, settings) -> "NotifyPolicy":
+        return cls(settings.quiet_hours, settings.resident_time_zone,
+                   settings.intake_public_url.rstrip("/"))
+
+    def quiet(self, preference) -> QuietHours | None:
+        """The resident's quiet hours: their own when they set them, else the default."""
+        if preference is not None and preference.quiet_start is not None:
+            window = f"{preference.quiet_start}-{preference.quiet_end}" \
+                if preference.quiet_start else ""
+            return QuietHours.parse(window, preference.time_zone or self.time_zone)
+        return QuietHours.parse(self.quiet_hours, (preference and preference.time_zone)
+                                or self.time_zone)
 
 
 class NotifyUnitOfWork(UnitOfWork):
@@ -13,10 +45,14 @@ class NotifyUnitOfWork(UnitOfWork):
     inbox = inbox
 
     def __init__(self, session: Session, consumer: str | None = None,
-                 messages: Messages | None = None, sms: bool = False):
+                 messages: Messages | None = None, sms: bool = False,
+                 policy: "NotifyPolicy | None" = None):
         super().__init__(session, consumer)
         self.ledger = LedgerRepository(session)
         self.opt_outs = OptOutRepository(session)
         self.staff = StaffRepository(session)
+        self.preferences = PreferenceRepository(session)
+        self.work = WorkRepository(session)
         self.messages = messages or default_messages()
         self.sms = sms  # whether texts can be sent (an SMS provider is configured)
+        self.policy = policy or NotifyPolicy()

@@ -37,7 +37,8 @@ def import_directory(uow: RoutingUnitOfWork, command: ImportDirectory) -> dict:
             for d in directory.departments.values()]})
     uow.publish("staff_directory_recorded", "directory", {"version": version["version"], "staff": [
         {"id": person["id"], "name": person["name"], "department": department["code"],
-         "email": person["email"], "phone": person["phone"]}
+         "email": person["email"], "phone": person["phone"],
+         "notify_by": person["notify_by"], "reminders": person["reminders"]}
         for department in document["departments"] for person in department["staff"]]})
     return {**version, "summary": f"{len(document['jurisdictions'])} jurisdictions, "
                                   f"{len(document['departments'])} departments, "

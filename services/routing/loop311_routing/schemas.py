@@ -67,6 +67,14 @@ class StaffSchema(Schema):
     email = fields.Email(load_default=None, allow_none=True)
     phone = fields.String(load_default=None, allow_none=True,
                           validate=validate.Length(min=3, max=32))
+    # How notify tells them of new work, reminders and escalations.
+    notify_by = fields.String(load_default="email", validate=validate.OneOf(("email", "sms")))
+    reminders = fields.String(load_default="each", validate=validate.OneOf(("each", "hourly")))
+
+    @validates_schema
+    def reachable_by_choice(self, data, **kwargs):
+        if data.get("notify_by") == "sms" and not data.get("phone"):
+            raise ValidationError("notify_by sms needs a phone", "phone")
 
 
 class OnCallSchema(Schema):

@@ -110,6 +110,14 @@ def handle_request_commented(uow: SlaUnitOfWork, event: Event) -> None:
     _restart_reminders(uow, clock.request_id, event.data["commented_at"])
 
 
+def handle_resident_rated(uow: SlaUnitOfWork, event: Event) -> None:
+    """A resident's satisfaction answer, for the report card (the latest per resident and
+    closing counts)."""
+    data = event.data
+    uow.sla.record_rating(data["rating_id"], data["request_id"], data["score"], data["not_fixed"],
+                          data["rated_at"])
+
+
 def handle_directory_changed(uow: SlaUnitOfWork, event: Event) -> None:
     if event.data["version"] > uow.sla.directory_version():
         uow.sla.replace_directory_copy(event.data["version"], event.data["departments"],

@@ -1,5 +1,6 @@
 from sqlalchemy import (
     JSON,
+    Boolean,
     Column,
     DateTime,
     Float,
@@ -84,4 +85,15 @@ populations = Table(
     Column("jurisdiction_id", String(64), primary_key=True),
     Column("population", Integer),
     Column("directory_version", Integer, nullable=False),
+)
+
+# Residents' answers to the satisfaction question (intake's resident_rated): the latest
+# answer of each resident and closing, for the report card's satisfaction figures.
+ratings = Table(
+    "ratings", metadata,
+    Column("rating_id", String(120), primary_key=True),
+    Column("request_id", String(64), nullable=False, index=True),
+    Column("score", Integer),
+    Column("not_fixed", Boolean, nullable=False),
+    Column("rated_at", DateTime(timezone=True), nullable=False),
 )

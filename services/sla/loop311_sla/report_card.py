@@ -16,7 +16,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, JSON, aggregate_order_by, arra
 
 from loop311_shared.errors import Invalid, Unavailable
 
-from .models import clocks
+from .models import clocks, ratings
 
 DIMENSIONS = ("jurisdiction_id", "department_code", "service_code", "assignee_id", "channel")
 
@@ -26,7 +26,7 @@ REPORT_CARD_COLUMNS = (
     "close_p50_seconds", "close_p90_seconds", "close_business_p50_seconds",
     "close_business_p90_seconds",
     "ack_on_time_pct", "resolve_on_time_pct", "overdue_now", "oldest_overdue_due_at",
-    "per_1000_residents",
+    "per_1000_residents", "ratings", "satisfaction_avg", "not_fixed",
 )
 
 DISASTER_COLUMNS = ("service_code", "day", "opened", "open", "acknowledged", "in_progress", "closed")
@@ -59,6 +59,8 @@ def report_card(session, start: datetime, end: datetime, group_by: str, now: dat
       earliest such due date (ISO, UTC) or None.
     - `per_1000_residents`: opened * 1000 / population, 2 decimals, when grouping by
       jurisdiction and `populations` has a positive population for the group; else None.
+    - `ratings`: residents' scores (1-5) of the group's requests, `satisfaction_avg` their
+      mean (2 decimals, None without any), `not_fixed`: answers saying it was not fixed.
 
     One SQL statement.
     """
@@ -79,6 +81,12 @@ def report_card(session, start: datetime, end: datetime, group_by: str, now: dat
     resolve_late = or_(and_(closed, c.closed_at > c.resolve_due_at),
                        and_(c.closed_at.is_(None), c.resolve_due_at < now))
     overdue = and_(c.closed_at.is_(None), c.resolve_due_at < now)
+
+    # Each request's ratings summed first, so joining them keeps one row per clock.
+    per_request = (select(ratings.c.request_id, func.count(ratings.c.score).label("scores"),
+                          func.sum(ratings.c.score).label("score_sum"),
+                          func.count().filter(ratings.c.not_fixed).label("not_fixed"))
+                   .group_by(ratings.c.request_id).subquery())
 
     def median_and_p90(column, present):
         # p50 and p90 from one ordered-set aggregate: one sort per group, not two
@@ -101,7 +109,11 @@ def report_card(session, start: datetime, end: datetime, group_by: str, now: dat
             func.count().filter(resolve_late).label("resolve_late"),
             func.count().filter(overdue).label("overdue_now"),
             func.min(c.resolve_due_at).filter(overdue).label("oldest_overdue_due_at"),
+            func.coalesce(func.sum(per_request.c.scores), 0).label("ratings"),
+            func.sum(per_request.c.score_sum).label("score_sum"),
+            func.coalesce(func.sum(per_request.c.not_fixed), 0).label("not_fixed"),
         )
+        .select_from(clocks.outerjoin(per_request, per_request.c.request_id == c.request_id))
         .where(c.opened_at >= start, c.opened_at < end)
         .group_by(group)
     )
@@ -127,6 +139,10 @@ def report_card(session, start: datetime, end: datetime, group_by: str, now: dat
             "oldest_overdue_due_at": _iso(row["oldest_overdue_due_at"]),
             "per_1000_residents": (round(row["opened"] * 1000 / population, 2)
                                    if population else None),
+            "ratings": int(row["ratings"]),
+            "satisfaction_avg": (round(float(row["score_sum"]) / int(row["ratings"]), 2)
+                                 if row["ratings"] else None),
+            "not_fixed": int(row["not_fixed"]),
         })
     card.sort(key=lambda entry: (entry["group"] is None, entry["group"] or ""))
     return card

@@ -6,8 +6,16 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loop311_shared import reference_data
+from loop311_shared.clock import as_utc
 
-from .models import clocks, configuration_versions, department_chains, populations, timers
+from .models import (
+    clocks,
+    configuration_versions,
+    department_chains,
+    populations,
+    ratings,
+    timers,
+)
 
 KIND = "policies"
 
@@ -114,3 +122,19 @@ class SlaRepository(reference_data.ImportedVersions):
     def populations(self) -> dict[str, int]:
         return {row.jurisdiction_id: row.population for row in self.session.execute(
             select(populations).where(populations.c.population.is_not(None)))}
+
+    # Ratings
+
+    def record_rating(self, rating_id: str, request_id: str, score: int | None, not_fixed: bool,
+                      rated_at: datetime) -> bool:
+        """Keep the latest answer per rating id; False when a later one is already kept."""
+        kept = self.session.execute(select(ratings.c.rated_at)
+                                    .where(ratings.c.rating_id == rating_id)
+                                    .with_for_update()).scalar_one_or_none()
+        if kept is not None and as_utc(kept) >= as_utc(rated_at):
+            return False
+        self.session.execute(delete(ratings).where(ratings.c.rating_id == rating_id))
+        self.session.execute(insert(ratings).values(rating_id=rating_id, request_id=request_id,
+                                                    score=score, not_fixed=not_fixed,
+                                                    rated_at=rated_at))
+        return True

@@ -46,6 +46,10 @@ class SlaService(OperationalEndpoints):
     def handle_request_created(self, event):
         return apply_once(self._unit_of_work(), event, handlers.handle_request_created)
 
+    @handle_event("resident_rated")
+    def handle_resident_rated(self, event):
+        return apply_once(self._unit_of_work(), event, handlers.handle_resident_rated)
+
     @handle_event("request_assigned")
     def handle_request_assigned(self, event):
         return apply_once(self._unit_of_work(), event, handlers.handle_request_assigned)

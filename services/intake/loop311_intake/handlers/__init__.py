@@ -8,6 +8,7 @@ from .events import (
     handle_request_reassigned,
     handle_sla_started,
 )
+from .ratings import rate_request
 from .staff import add_comment, change_status
 from .submission import submit_request
 from .texts import receive_text
@@ -15,4 +16,5 @@ from .texts import receive_text
 __all__ = ["add_comment", "change_status", "handle_directory_changed", "handle_request_assigned",
            "handle_request_reassigned",
            "handle_sla_started",
-           "import_catalog", "receive_email", "receive_text", "submit_request", "take_call_in"]
+           "import_catalog", "rate_request", "receive_email", "receive_text", "submit_request",
+           "take_call_in"]

@@ -21,9 +21,11 @@ def change_status(uow: IntakeUnitOfWork, command: ChangeStatus) -> dict:
     status, resolution, note = command.status, command.resolution, command.note
     if status == "closed" and resolution not in RESOLUTIONS:
         raise Invalid(f"closing needs a resolution: one of {', '.join(RESOLUTIONS)}")
+    if status == "closed" and not (note or "").strip():
+        raise Invalid("closing needs a note: what was done, in words the resident will read")
     if status != "closed" and resolution is not None:
         raise Invalid("only closing takes a resolution")
-    row = _locked_request(uow, command.request_id)
+    row = locked_request(uow, command.request_id)
     if status not in NEXT_STATUSES[row.status]:
         raise NotAllowedNow(f"a request that is {row.status} cannot become {status}")
     now = utcnow()
@@ -39,7 +41,7 @@ def change_status(uow: IntakeUnitOfWork, command: ChangeStatus) -> dict:
 
 
 def add_comment(uow: IntakeUnitOfWork, command: AddComment) -> dict:
-    row = _locked_request(uow, command.request_id)
+    row = locked_request(uow, command.request_id)
     text = command.text.strip()
     now = utcnow()
     comment_id = uow.requests.add_note(row.id, "comment", text, now,
@@ -53,7 +55,7 @@ def add_comment(uow: IntakeUnitOfWork, command: AddComment) -> dict:
     return {"comment_id": str(comment_id), "visibility": command.visibility}
 
 
-def _locked_request(uow, request_id: str):
+def locked_request(uow, request_id: str):
     row = uow.requests.locked(int(request_id)) if is_id(request_id) else None
     if row is None:
         raise NotFound(f"no service request with id {request_id!r}")

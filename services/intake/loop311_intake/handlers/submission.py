@@ -76,7 +76,7 @@ def _accept(uow: IntakeUnitOfWork, command: SubmitRequest) -> dict:
     if contact_ref:
         uow.publish("resident_contact_recorded", answer["service_request_id"],
                     {"contact_ref": contact_ref, "request_id": answer["service_request_id"],
-                     **contact})
+                     "request_token": answer["token"], **contact})
     return answer
 
 

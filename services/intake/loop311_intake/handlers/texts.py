@@ -4,17 +4,35 @@ The texter describes the problem; unless its category can be told from the words
 what kind it is (a numbered menu), then where it is (an address or two cross streets),
 and file the request. STOP, START and HELP are answered as carriers require.
 Conversations expire. The handler returns the reply to text back.
+
+A text from a number whose request was updated lately is a reply to that request: a
+rating once it is closed (1-5, NOT FIXED), otherwise the resident's comment, which staff
+see. NEW starts a new report instead; STATUS (ESTADO) lists the number's open requests.
 """
 from loop311_shared.clock import utcnow
 from loop311_shared.errors import DomainError
 from loop311_shared.loading import load
 
 from ..adapters.geocoding import parse_location
-from ..commands import CHANNEL_TEXT, ReceiveText, SubmitRequest
+from ..commands import CHANNEL_TEXT, AddComment, RateRequest, ReceiveText, SubmitRequest
 from ..domain.contacts import normalised_phone
-from ..domain.texting import HELP_REPLY, KEYWORDS, chosen_service, menu_text, opt_reply
+from ..domain.texting import (
+    HELP_REPLY,
+    KEYWORDS,
+    STATUS_KEYWORDS,
+    chosen_service,
+    comment_reply,
+    menu_text,
+    new_report_text,
+    opt_reply,
+    rating_in,
+    rating_reply,
+    status_text,
+)
 from ..schemas import ReportSchema
 from ..unit_of_work import IntakeUnitOfWork
+from .ratings import rate_request
+from .staff import add_comment
 from .submission import submit_request
 
 
@@ -26,9 +44,19 @@ def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
         return HELP_REPLY
     if keyword in ("stop", "start"):
         return _opt(uow, phone, opted_out=keyword == "stop")
+    if body.upper() in STATUS_KEYWORDS:
+        return _status(uow, phone, STATUS_KEYWORDS[body.upper()])
     now = utcnow()
     expires_at = now + uow.rules.conversation_expiry
     conversation = uow.conversations.current(phone, now)
+    if conversation is None:
+        new_report = new_report_text(body)
+        if new_report is None:
+            reply = _reply_to_update(uow, phone, body, now)
+            if reply:
+                return reply
+        else:
+            body = new_report
     draft = dict(conversation.draft) if conversation else {"description": body}
     if not conversation and body:
         guess = uow.guesser().guess(body)
@@ -68,6 +96,28 @@ def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
     uow.conversations.end(phone)
     return (f"Thanks! Your request number is {answer['service_request_id']}. "
             f"{answer.get('service_notice', '')}").strip()
+
+
+def _reply_to_update(uow: IntakeUnitOfWork, phone: str, body: str, now) -> str | None:
+    """Attach the text to the number's lately updated request, as a rating or a comment;
+    None when there is none (the text is a new report)."""
+    latest = next((row for row in uow.requests.of_phone(phone)
+                   if row.updated_at >= now - uow.rules.reply_window), None)
+    if latest is None or not body:
+        return None
+    rating = rating_in(body) if latest.status == "closed" else None
+    if rating:
+        rate_request(uow, RateRequest(str(latest.id), latest.contact_ref, "sms", rating.score,
+                                      rating.not_fixed, rating.words))
+        return rating_reply(rating, latest.id)
+    add_comment(uow, AddComment(str(latest.id), body, author="resident by text",
+                                visibility="internal"))
+    return comment_reply(latest.id)
+
+
+def _status(uow: IntakeUnitOfWork, phone: str, language: str) -> str:
+    open_requests = [row for row in uow.requests.of_phone(phone) if row.status != "closed"][:3]
+    return status_text(language, open_requests, uow.catalog.names())
 
 
 def _opt(uow: IntakeUnitOfWork, phone: str, opted_out: bool) -> str:

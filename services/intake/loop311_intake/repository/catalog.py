@@ -39,6 +39,11 @@ class CatalogRepository(ImportedVersions):
                    service_catalog.c.active.is_(True))
             .order_by(service_catalog.c.service_code))]
 
+    def names(self) -> dict[str, str]:
+        """Every category's name by code, retired ones included (old requests keep theirs)."""
+        return dict(self.session.execute(select(service_catalog.c.service_code,
+                                                service_catalog.c.service_name)).all())
+
     def guessable(self, excluded: str) -> list[tuple[str, str]]:
         """(code, describing text) of every active category but `excluded`."""
         rows = self.session.execute(select(service_catalog).where(

@@ -3,7 +3,7 @@ the reporters' contact details."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select, union_all, update
 from sqlalchemy.orm import Session
 
 from loop311_shared.db import lock_for_transaction
@@ -63,16 +63,45 @@ class RequestRepository:
                                     .where(service_requests.c.id == request_id)).first() is not None
 
     def locked(self, request_id: int):
-        """The request's id, status and category, locked until the work commits; or None."""
+        """The request's id, status, category, token and last close, locked until the work
+        commits; or None."""
         return self.session.execute(select(service_requests.c.id, service_requests.c.status,
-                                           service_requests.c.service_code)
+                                           service_requests.c.service_code,
+                                           service_requests.c.token,
+                                           service_requests.c.closed_at)
                                     .where(service_requests.c.id == request_id)
                                     .with_for_update()).first()
 
     def set_status(self, request_id: int, status: str, resolution, note, now: datetime) -> None:
         self.session.execute(update(service_requests).where(service_requests.c.id == request_id)
                              .values(status=status, resolution=resolution, status_notes=note,
-                                     updated_at=now))
+                                     updated_at=now,
+                                     **({"closed_at": now} if status == "closed" else {})))
+
+    def reporter_refs(self, request_id: int) -> set[str]:
+        """The contact refs of who reported the request: its first reporter and followers."""
+        first = select(service_requests.c.contact_ref.label("ref")).where(
+            service_requests.c.id == request_id, service_requests.c.contact_ref.is_not(None))
+        others = select(followers.c.contact_ref.label("ref")).where(
+            followers.c.request_id == request_id)
+        return set(self.session.execute(union_all(first, others)).scalars())
+
+    def of_phone(self, phone: str, limit: int = 20):
+        """The requests reported (or reported again) from `phone`, last updated first, each
+        with the contact ref it was reported under."""
+        reporters = union_all(
+            select(service_requests.c.id.label("request_id"),
+                   service_requests.c.contact_ref.label("contact_ref")),
+            select(followers.c.request_id, followers.c.contact_ref)).subquery()
+        return self.session.execute(
+            select(service_requests.c.id, service_requests.c.status,
+                   service_requests.c.service_code, service_requests.c.updated_at,
+                   service_requests.c.expected_at, reporters.c.contact_ref)
+            .join(reporters, reporters.c.request_id == service_requests.c.id)
+            .join(contacts, contacts.c.contact_ref == reporters.c.contact_ref)
+            .where(contacts.c.phone == phone)
+            .order_by(service_requests.c.updated_at.desc(), service_requests.c.id.desc())
+            .limit(limit)).all()
 
     def touch(self, request_id: int, now: datetime, **values) -> None:
         self.session.execute(update(service_requests).where(service_requests.c.id == request_id)

@@ -11,20 +11,28 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 KINDS = ("received", "already_reported", "acknowledged", "in_progress", "commented", "closed",
-         "reopened", "staff_assigned", "staff_reminder", "staff_escalated")
+         "reopened", "staff_assigned", "staff_reminder", "staff_escalated", "staff_not_fixed",
+         "staff_digest")
+STAFF_KINDS = KINDS[7:]
 LANGUAGES = ("en", "es")
 DEFAULT_LANGUAGE = "en"
 SAMPLE = {"request_id": "123", "service_name": "Pothole", "greeting": "Hello,", "text": "Soon.",
           "resolution": "fixed", "note": "Patched.", "service_code": "pothole", "why": "assigned",
           "number": 1, "target": "acknowledge", "due_at": "2026-11-25 10:00",
-          "department": "Streets", "role": "supervisor"}
+          "department": "Streets", "role": "supervisor", "score": 2,
+          "rating_url": "http://127.0.0.1:8001/requests/v1/123/rating?token=t&contact=c",
+          "items": [{"request_id": "123", "target": "resolve", "due_at": "2026-11-25 10:00",
+                     "number": 2}]}
 GREETINGS = {"en": ("Hello {name},", "Hello,"), "es": ("Hola, {name}:", "Hola:")}
-SMS_KINDS = KINDS[:7]  # residents are texted; staff are emailed
+SMS_KINDS = KINDS
 MAX_SEGMENTS = 3
 # The longest a text can get: what residents and staff write is as long as it may be, so
 # a template's truncation is what keeps the message within MAX_SEGMENTS.
-WORST_CASE = {**SAMPLE, "request_id": "1234567890", "service_name": "S" * 60, "text": "x" * 4000,
-              "note": "x" * 4000, "resolution": "not_actionable"}
+WORST_CASE = {**SAMPLE, "request_id": "1234567890", "service_name": "S" * 200, "text": "x" * 4000,
+              "note": "x" * 4000, "resolution": "not_actionable", "why": "x" * 4000,
+              "department": "D" * 200, "service_code": "s" * 64,
+              "items": [{"request_id": "1234567890", "target": "acknowledge",
+                         "due_at": "2026-11-25 10:00", "number": 99}] * 50}
 # GSM 03.38: the basic set is one septet a character, the extension table two.
 GSM_BASIC = ("@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNO"
              "PQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà")
