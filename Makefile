@@ -22,6 +22,7 @@ run: export TWILIO_ACCOUNT_SID ?= ACloop311local
 run: export TWILIO_AUTH_TOKEN ?= local-twilio-token
 run: export SMS_FROM ?= +17275550311
 run: export SMS_BASE_URL ?= http://127.0.0.1:8005
+run: export RESIDENT_TIME_ZONE ?= America/New_York
 # The demo platform: Pinellas County and its cities (config/demo/).
 run: export JURISDICTION_ID ?= pinellas-county
 PACKAGES := -e contracts -e shared -e services/intake -e services/routing -e services/sla -e services/notify
@@ -61,6 +62,7 @@ bench: install
 	$(BIN)/python bench/category_inference.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/sla_scale.py
+	$(BIN)/python bench/sms.py
 	$(BIN)/python bench/e2e.py
 
 clean:

@@ -56,10 +56,18 @@ class Mailbox:
         if not (self.maildir / "new").exists():
             return []
         box = mailbox.Maildir(self.maildir, create=False)
-        return [message_from_bytes(box.get_bytes(key)) for key in sorted(box.keys())]
+        return [message_from_bytes(box.get_bytes(key)) for key in sorted(box.keys(), key=arrival)]
 
     def for_request(self, request_id):
         return [m for m in self.messages() if m["X-Loop311-Request-Id"] == request_id]
+
+
+def arrival(key: str) -> tuple[int, int, int]:
+    """The order a maildir message arrived in: its key is seconds.M<microseconds>P<pid>Q<n>
+    (the microseconds not zero-padded, so the keys do not sort as text)."""
+    seconds, rest = key.split(".", 1)
+    micro, _, queue = rest[1:].partition("P")
+    return int(seconds), int(micro), int(queue.partition("Q")[2].split(".")[0] or 0)
 
 
 class EventTap:
