@@ -47,7 +47,8 @@ def _answers(port):
 @pytest.fixture
 def notify(container_factory, service_config, provider):
     config = service_config("notify", TWILIO_ACCOUNT_SID="ACloop311test", TWILIO_AUTH_TOKEN=TOKEN,
-                            SMS_FROM=SENDER, SMS_BASE_URL=provider["url"])
+                            SMS_FROM=SENDER, SMS_BASE_URL=provider["url"],
+                            STAFF_API_TOKENS="desk:staff-token")
     config["NOTIFY_PUBLIC_URL"] = f"http://{config['WEB_SERVER_ADDRESS']}"
     container_factory(NotifyService, config).start()
     return config
@@ -168,6 +169,12 @@ def test_residents_choose_their_channel_with_the_request_token_as_proof(notify, 
                              "quiet_start": "", "quiet_end": "", "time_zone": None}
     assert preferences(notify, "45", "GET", token="token-45",
                        address="ADA@example.org").json()["channel"] == "sms"
+    anonymous = preferences(notify, "45", "GET", address="ada@example.org")
+    assert anonymous.status_code == 401  # no token: staff only
+    by_staff = requests.get(f"http://{notify['WEB_SERVER_ADDRESS']}/notify/v1/requests/45/"
+                            "preferences", params={"address": "ada@example.org"},
+                            headers={"Authorization": "Bearer staff-token"}, timeout=5)
+    assert (by_staff.status_code, by_staff.json()["language"]) == (200, "es")
 
     publish_envelope(notify["AMQP_URI"], make_envelope("request_status_changed", "45", {
         "request_id": "45", "service_code": "pothole", "previous_status": "open",

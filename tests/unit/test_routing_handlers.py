@@ -435,3 +435,14 @@ def test_a_queue_filtered_by_where_the_requests_are(imported):
 
     assert [item["request_id"] for item in in_city["items"]] == ["stp"]
     assert everywhere["total"] == 2
+
+
+def test_staff_who_want_texts_need_a_phone_and_say_how_reminders_come():
+    from loop311_routing.schemas import StaffSchema
+
+    person = {"id": "crew-1", "name": "Crew", "role": "Field crew", "email": "c@x.example"}
+    assert StaffSchema().validate({**person, "notify_by": "sms"}) == {
+        "phone": ["notify_by sms needs a phone"]}
+    assert "reminders" in StaffSchema().validate({**person, "reminders": "weekly"})
+    loaded = StaffSchema().load(person)
+    assert (loaded["notify_by"], loaded["reminders"]) == ("email", "each")

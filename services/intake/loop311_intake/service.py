@@ -166,9 +166,10 @@ class IntakeService(OperationalEndpoints):
         answer_types=("text/html",), errors=(400, 403, 404, 409)))
     def rating_link(self, request, request_id):
         link = load(RatingSchema(), request.args.to_dict())
-        answer = None
-        if link["score"] is not None or link["not_fixed"]:
-            answer = self._rate(request_id, link, "email") if link["score"] is not None else None
+        # A score is one click; "not fixed" reopens the request, so it waits for the form
+        # (mail scanners follow links too).
+        answer = self._rate(request_id, {**link, "not_fixed": False}, "email") \
+            if link["score"] is not None else None
         return self._rating_page(request, request_id, answer, link)
 
     @http("POST", "/requests/v1/<string:request_id>/rating", doc=Doc(

@@ -17,6 +17,6 @@ class SetPreferences:
     email or phone they reported with) says who they are."""
 
     request_id: str
-    token: str
+    token: str | None  # None: staff ask on the resident's behalf (authenticated at the edge)
     address: str
     changes: dict

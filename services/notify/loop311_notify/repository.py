@@ -62,12 +62,14 @@ class LedgerRepository:
         return self.session.execute(select(*self._reachable())
                                     .where(recipients.c.contact_ref == contact_ref)).first()
 
-    def reporters_with_token(self, request_id: str, token: str):
-        """The reporters of a request whose token is `token` (the proof residents show)."""
-        return self.session.execute(
-            select(recipients.c.contact_ref, recipients.c.email, recipients.c.phone)
-            .where(recipients.c.request_id == request_id,
-                   recipients.c.request_token == token)).all()
+    def reporters_with_token(self, request_id: str, token: str | None):
+        """The reporters of a request whose token is `token` (the proof residents show);
+        every reporter when `token` is None."""
+        query = select(recipients.c.contact_ref, recipients.c.email, recipients.c.phone).where(
+            recipients.c.request_id == request_id)
+        if token is not None:
+            query = query.where(recipients.c.request_token == token)
+        return self.session.execute(query).all()
 
     @staticmethod
     def _reachable():

@@ -25,9 +25,10 @@ class SmsStatusSchema(Schema):
 
 
 class PreferencesQuerySchema(Schema):
-    """Who asks: a request's token (the proof) and an email or phone they reported with."""
+    """Who asks: a request's token (the proof; staff send their bearer token instead) and
+    an email or phone the resident reported with."""
 
-    token = fields.String(required=True, validate=validate.Length(min=1, max=64))
+    token = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
     address = fields.String(required=True, validate=validate.Length(min=3, max=320))
 
 

@@ -4,6 +4,7 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
+from loop311_shared.auth import token_holder
 from loop311_shared.db import Database
 from loop311_shared.errors import Forbidden
 from loop311_shared.messaging import handle_event
@@ -78,19 +79,21 @@ class NotifyService(OperationalEndpoints):
     @http("GET", "/notify/v1/requests/<string:request_id>/preferences", doc=Doc(
         "How a resident hears about their requests", tags=("residents",),
         query=PreferencesQuerySchema, answers={200: ("Their preferences", PreferencesAnswerSchema)},
-        errors=(400, 403, 404)))
+        errors=(400, 401, 403, 404)))
     def get_preferences(self, request, request_id):
         asked = load(PreferencesQuerySchema(), request.args.to_dict())
+        self._proof_or_staff(request, asked)
         return json_response(run(self._unit_of_work(), handlers.preferences_of, SetPreferences(
             request_id, asked["token"], asked["address"], {})))
 
     @http("PUT", "/notify/v1/requests/<string:request_id>/preferences", doc=Doc(
         "Choose the channel (email or sms), language and quiet hours; the request's token "
-        "is the proof", tags=("residents",), body=PreferencesSchema,
-        answers={200: ("Saved", PreferencesAnswerSchema)}, errors=(400, 403, 404, 422)))
+        "is the proof (or a staff bearer token)", tags=("residents",), body=PreferencesSchema,
+        answers={200: ("Saved", PreferencesAnswerSchema)}, errors=(400, 401, 403, 404, 422)))
     def set_preferences(self, request, request_id):
         schema = PreferencesSchema()
         chosen = load(schema, json_object(request))
+        self._proof_or_staff(request, chosen)
         return json_response(run(self._unit_of_work(), handlers.set_preferences, SetPreferences(
             request_id, chosen["token"], chosen["address"], schema.changes(chosen))))
 
@@ -142,6 +145,11 @@ class NotifyService(OperationalEndpoints):
         run(self._unit_of_work(), handlers.record_sms_status,
             SmsStatus(status["id"], status["status"]))
         return Response(status=204)
+
+    def _proof_or_staff(self, request, asked: dict) -> None:
+        """A resident shows the request's token; without one, only staff may ask."""
+        if asked["token"] is None:
+            token_holder(request, self.settings.staff_api_tokens)
 
     def _unit_of_work(self) -> NotifyUnitOfWork:
         return NotifyUnitOfWork(self.database, self.name, sms=self.settings.sms_enabled,
