@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from loop311_shared.clock import as_utc
 from loop311_shared.db import lock_for_transaction
 
-from .models import (
+from ..models import (
     assignees,
     deliveries,
     digest_items,

@@ -1,0 +1,36 @@
+"""notify's handlers, one per consumed event or command: plain functions of (uow, x)."""
+from ..commands import SetPreferences, SmsStatus
+from ..domain.preferences import channel_for
+from .residents import (
+    handle_request_commented,
+    handle_request_created,
+    handle_request_status_changed,
+    handle_resident_contact_recorded,
+    handle_resident_opted_out,
+    preferences_of,
+    queue_confirmations,
+    queue_update,
+    record_sms_status,
+    set_preferences,
+    unsubscribe,
+)
+from .staff import (
+    handle_request_assigned,
+    handle_request_reassigned,
+    handle_resident_rated,
+    handle_sla_escalated,
+    handle_sla_reminder_due,
+    handle_staff_directory_recorded,
+    send_due_digests,
+    staff_channel,
+)
+
+__all__ = [
+    "SetPreferences", "SmsStatus", "channel_for", "handle_request_assigned",
+    "handle_request_commented", "handle_request_created", "handle_request_reassigned",
+    "handle_request_status_changed", "handle_resident_contact_recorded",
+    "handle_resident_opted_out", "handle_resident_rated", "handle_sla_escalated",
+    "handle_sla_reminder_due", "handle_staff_directory_recorded", "preferences_of",
+    "queue_confirmations", "queue_update", "record_sms_status", "send_due_digests",
+    "set_preferences", "staff_channel", "unsubscribe",
+]
