@@ -24,7 +24,7 @@ class Templates(DependencyProvider):
 
 
 class DigestComposer(BackgroundDrain):
-    """Queues each hourly digest once its hour is over (staff who chose one)."""
+    """Queues each digest once it is due: staff's hourly ones, area subscribers' daily."""
 
     poll_setting = "mail_poll_seconds"
 
@@ -33,6 +33,18 @@ class DigestComposer(BackgroundDrain):
         self.settings = settings_of(self.container, NotifySettings)
 
     def drain_once(self, session) -> int:
-        uow = NotifyUnitOfWork(session, None, sms=self.settings.sms_enabled,
-                               policy=NotifyPolicy.from_settings(self.settings))
-        return run(uow, handlers.send_due_digests, utcnow())
+        now = utcnow()
+        staff = run(self._unit_of_work(session), handlers.send_due_digests, now)
+        return staff + run(self._unit_of_work(session), handlers.send_due_area_digests, now)
+
+    def _unit_of_work(self, session) -> NotifyUnitOfWork:
+        return NotifyUnitOfWork(session, None, sms=self.settings.sms_enabled,
+                                policy=NotifyPolicy.from_settings(self.settings))
+
+
+class BroadcastExpander(DigestComposer):
+    """Expands broadcasts into the ledger a batch per transaction, and marks them done
+    once nothing of theirs is pending."""
+
+    def drain_once(self, session) -> int:
+        return run(self._unit_of_work(session), handlers.expand_broadcasts, utcnow())

@@ -1,9 +1,24 @@
-from sqlalchemy import JSON, Boolean, Column, DateTime, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
+from loop311_shared.reference_data import configuration_versions_table
 from loop311_shared.tables import BigId, messaging_tables
 
 metadata = MetaData()
 outbox, inbox = messaging_tables(metadata)
+# The topics a city defines are the latest `topics` document kept here.
+configuration_versions = configuration_versions_table(metadata)
 
 # What notify knows of a request: enough to write to its reporter, nothing more.
 known_requests = Table(
@@ -48,7 +63,14 @@ deliveries = Table(
     Column("contact_ref", String(64)),
     Column("language", String(8)),
     Column("values", JSON),
+    # `direct`: about a request, to its reporters, followers and staff; `bulk`: broadcasts
+    # and area alerts. Senders take direct messages first, so a broadcast never delays them.
+    Column("lane", String(8), nullable=False, server_default="direct"),
+    Column("broadcast_id", String(36), index=True),
+    Column("unsubscribe_url", Text),  # a subscription's own one-step way out
 )
+Index("ix_deliveries_due", deliveries.c.channel, deliveries.c.lane, deliveries.c.status,
+      deliveries.c.id)
 
 # Each phone's latest STOP or START; the latest wins whatever order they arrive in.
 opt_outs = Table(
@@ -105,6 +127,71 @@ digest_items = Table(
     "digest_items", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
     Column("staff_id", String(64), nullable=False),
+    Column("request_id", String(64), nullable=False),
+    Column("line", Text, nullable=False),
+    Column("dedupe_key", String(200), nullable=False, unique=True),
+    Column("due_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Browsers (Web Push) and apps (FCM, APNs) that agreed to receive notifications.
+push_subscriptions = Table(
+    "push_subscriptions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("platform", String(8), nullable=False),
+    Column("address", String(1000), nullable=False, unique=True),  # endpoint or device token
+    Column("p256dh", String(200)),
+    Column("auth", String(100)),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Who follows what: a request, an area (circle or polygon, with its bounding box for the
+# index) × categories, or a topic; on one channel, confirmed before anything is sent.
+subscriptions = Table(
+    "subscriptions", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("kind", String(8), nullable=False),
+    Column("channel", String(8), nullable=False),
+    Column("address", String(1000), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("request_id", String(64), index=True),
+    Column("topic", String(64), index=True),
+    Column("area", JSON),
+    Column("min_lat", Float),
+    Column("max_lat", Float),
+    Column("min_long", Float),
+    Column("max_long", Float),
+    Column("categories", JSON),
+    Column("frequency", String(10), nullable=False, server_default="immediate"),
+    Column("status", String(16), nullable=False, index=True),
+    Column("token", String(64), nullable=False),
+    Column("fingerprint", String(64), nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("confirmed_at", DateTime(timezone=True)),
+    Column("unsubscribed_at", DateTime(timezone=True)),
+)
+
+# Announcements to a topic or an area, expanded into the ledger in batches (the cursor is
+# the last subscription done), so a restart resumes where it stopped.
+broadcasts = Table(
+    "broadcasts", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("topic", String(64)),
+    Column("area", JSON),
+    Column("title", JSON, nullable=False),
+    Column("message", JSON, nullable=False),
+    Column("status", String(16), nullable=False, index=True),
+    Column("cursor", String(36), nullable=False, server_default=""),
+    Column("recipients", Integer, nullable=False, server_default="0"),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True)),
+)
+
+# New requests in an area, waiting for its subscriber's daily digest.
+area_digest_items = Table(
+    "area_digest_items", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("subscription_id", String(36), nullable=False, index=True),
     Column("request_id", String(64), nullable=False),
     Column("line", Text, nullable=False),
     Column("dedupe_key", String(200), nullable=False, unique=True),

@@ -10,6 +10,7 @@ from loop311_shared.errors import Forbidden
 from loop311_shared.messaging import handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
+from loop311_shared.reference_data import ImportedVersionSchema
 from loop311_shared.settings import SettingsProvider
 from loop311_shared.twilio import check_signature
 from loop311_shared.unit_of_work import apply_once, run
@@ -17,16 +18,33 @@ from loop311_shared.web import Doc, http, json_object, json_response, load
 
 from . import handlers
 from .adapters.http_sms import signed_by
+from .adapters.pages import page_or_json
+from .adapters.push import vapid_public_key
+from .adapters.pusher import Pusher
 from .adapters.smtp import Mailer, unsubscribe_token
 from .adapters.texting import Texter
-from .commands import SetPreferences, SmsStatus
-from .dependencies import DigestComposer, Templates
+from .commands import (
+    FollowByPush,
+    ImportTopics,
+    SetPreferences,
+    SmsStatus,
+    StartBroadcast,
+    Subscribe,
+    SubscriptionLink,
+)
+from .dependencies import BroadcastExpander, DigestComposer, Templates
 from .schemas import (
+    BroadcastSchema,
+    FollowByPushSchema,
     HttpSmsStatusSchema,
     PreferencesAnswerSchema,
     PreferencesQuerySchema,
     PreferencesSchema,
     SmsStatusSchema,
+    SubscribeSchema,
+    SubscriptionAnswerSchema,
+    SubscriptionLinkSchema,
+    TopicsSchema,
     UnsubscribeSchema,
 )
 from .settings import NotifySettings
@@ -41,7 +59,9 @@ class NotifyService(OperationalEndpoints):
     templates = Templates()
     mailer = Mailer("database")
     texter = Texter("database")
+    pusher = Pusher("database")
     digests = DigestComposer("database")
+    broadcaster = BroadcastExpander("database")
     metrics = Metrics()
 
     @handle_event("staff_directory_recorded")
@@ -145,6 +165,136 @@ class NotifyService(OperationalEndpoints):
         run(self._unit_of_work(), handlers.record_sms_status,
             SmsStatus(status["id"], status["status"]))
         return Response(status=204)
+
+    # Subscriptions: follow a request, an area or a topic; confirm; leave in one step.
+
+    @http("POST", "/notify/v1/subscriptions", doc=Doc(
+        "Follow a request, an area (× categories, now or daily) or a topic, by email, SMS or "
+        "push; email and SMS wait for the confirmation link", tags=("subscriptions",),
+        body=SubscribeSchema, answers={201: ("Subscribed", SubscriptionAnswerSchema)},
+        errors=(400, 404, 409, 422)))
+    def subscribe(self, request):
+        wanted = load(SubscribeSchema(), json_object(request))
+        answer = run(self._unit_of_work(), handlers.subscribe, Subscribe(
+            wanted["kind"], wanted["channel"], wanted["language"],
+            address=wanted.get("email") or wanted.get("phone"), push=wanted.get("push"),
+            request_id=wanted.get("request_id"), topic=wanted.get("topic"),
+            area=wanted.get("area"), categories=tuple(wanted.get("categories") or ()) or None,
+            frequency=wanted["frequency"]))
+        return json_response(answer, status=201)
+
+    @http("GET", "/notify/v1/subscriptions/<string:subscription_id>/confirm", doc=Doc(
+        "The confirmation link", tags=("subscriptions",), query=SubscriptionLinkSchema,
+        answers={200: ("Confirmed", SubscriptionAnswerSchema)}, errors=(400, 403, 404, 409)))
+    def confirm_subscription(self, request, subscription_id):
+        link = load(SubscriptionLinkSchema(), request.args.to_dict())
+        answer = run(self._unit_of_work(), handlers.confirm_subscription,
+                     SubscriptionLink(subscription_id, link["token"]))
+        return page_or_json(request, answer, "Subscribed",
+                            "Thank you: your subscription is confirmed.")
+
+    @http("GET", "/notify/v1/subscriptions/<string:subscription_id>/unsubscribe", doc=Doc(
+        "The one-step way out in every subscription message", tags=("subscriptions",),
+        query=SubscriptionLinkSchema, answers={200: ("Stopped", SubscriptionAnswerSchema)},
+        errors=(400, 403, 404)))
+    def unsubscribe_subscription(self, request, subscription_id):
+        return self._leave(request, subscription_id)
+
+    @http("POST", "/notify/v1/subscriptions/<string:subscription_id>/unsubscribe", doc=Doc(
+        "One-click unsubscribe (RFC 8058) of one subscription", tags=("subscriptions",),
+        query=SubscriptionLinkSchema, body_required=False,
+        body_types=("application/x-www-form-urlencoded",),
+        answers={200: ("Stopped", SubscriptionAnswerSchema)}, errors=(400, 403, 404)))
+    def unsubscribe_subscription_one_click(self, request, subscription_id):
+        return self._leave(request, subscription_id)
+
+    @http("GET", "/u/<string:subscription_id>/<string:token>", doc=Doc(
+        "The short form of the way out (in texts)", tags=("subscriptions",),
+        answers={200: ("Stopped", SubscriptionAnswerSchema)}, errors=(403, 404)))
+    def unsubscribe_short(self, request, subscription_id, token):
+        return self._leave(request, subscription_id, token)
+
+    @http("POST", "/u/<string:subscription_id>/<string:token>", doc=Doc(
+        "One-click unsubscribe (RFC 8058) by the short link", tags=("subscriptions",),
+        body_required=False, body_types=("application/x-www-form-urlencoded",),
+        answers={200: ("Stopped", SubscriptionAnswerSchema)}, errors=(403, 404)))
+    def unsubscribe_short_one_click(self, request, subscription_id, token):
+        return self._leave(request, subscription_id, token)
+
+    def _leave(self, request, subscription_id, token=None):
+        if token is None:
+            token = load(SubscriptionLinkSchema(), request.args.to_dict())["token"]
+        answer = run(self._unit_of_work(), handlers.leave_subscription,
+                     SubscriptionLink(subscription_id, token))
+        return page_or_json(request, answer, "Unsubscribed",
+                            "You will get no more of these messages.")
+
+    @http("POST", "/notify/v1/requests/<string:request_id>/push", doc=Doc(
+        "A reporter's browser or app follows their request by push (the request's token is "
+        "the proof)", tags=("subscriptions",), body=FollowByPushSchema,
+        answers={201: ("Following", SubscriptionAnswerSchema)}, errors=(400, 404, 422)))
+    def follow_by_push(self, request, request_id):
+        wanted = load(FollowByPushSchema(), json_object(request))
+        answer = run(self._unit_of_work(), handlers.follow_request_by_push, FollowByPush(
+            request_id, wanted["token"], wanted["push"], wanted["language"]))
+        return json_response(answer, status=201)
+
+    @http("GET", "/notify/v1/push/key", doc=Doc(
+        "The VAPID public key (a browser's applicationServerKey)", tags=("subscriptions",),
+        answers={200: ("The key", None)}, errors=(404,)))
+    def push_key(self, request):
+        return json_response({"public_key": vapid_public_key(self.settings)})
+
+    @http("GET", "/notify/v1/topics", doc=Doc(
+        "The topics residents can follow", tags=("subscriptions",),
+        answers={200: ("Topics", None)}))
+    def list_topics(self, request):
+        uow = self._unit_of_work()
+        try:
+            return json_response(list(uow.topics.topics().values()))
+        finally:
+            uow.rollback()
+
+    # Administration: topics are configuration; broadcasts.
+
+    @http("PUT", "/admin/v1/topics", doc=Doc(
+        "Import the topics (all or nothing)", tags=("admin",), body=TopicsSchema,
+        answers={200: ("The version now in force", ImportedVersionSchema)},
+        errors=(400, 401), security="admin"))
+    def import_topics(self, request):
+        admin = token_holder(request, self.settings.admin_api_tokens)
+        document = load(TopicsSchema(), json_object(request))
+        return json_response(run(self._unit_of_work(), handlers.import_topics,
+                                 ImportTopics(document, admin)))
+
+    @http("POST", "/admin/v1/broadcasts", doc=Doc(
+        "Announce to a topic's or an area's subscribers, each on their channel and language",
+        tags=("admin",), body=BroadcastSchema, answers={201: ("Started", None)},
+        errors=(400, 401, 422), security="admin"))
+    def start_broadcast(self, request):
+        admin = token_holder(request, self.settings.admin_api_tokens)
+        wanted = load(BroadcastSchema(), json_object(request))
+        answer = run(self._unit_of_work(), handlers.start_broadcast, StartBroadcast(
+            wanted["title"], wanted["message"], admin, topic=wanted.get("topic"),
+            area=wanted.get("area")))
+        self.broadcaster.wake.set()
+        return json_response(answer, status=201)
+
+    @http("GET", "/admin/v1/broadcasts/<string:broadcast_id>", doc=Doc(
+        "A broadcast's progress and delivery report (sent, delivered, failed, opted out)",
+        tags=("admin",), answers={200: ("The report", None)}, errors=(401, 404),
+        security="admin"))
+    def broadcast_report(self, request, broadcast_id):
+        token_holder(request, self.settings.admin_api_tokens)
+        return json_response(run(self._unit_of_work(), handlers.broadcast_report, broadcast_id))
+
+    @http("POST", "/admin/v1/broadcasts/<string:broadcast_id>/cancel", doc=Doc(
+        "Stop a broadcast: what is not sent yet never will be", tags=("admin",),
+        body_required=False, answers={200: ("Cancelled", None)}, errors=(401, 404, 409),
+        security="admin"))
+    def cancel_broadcast(self, request, broadcast_id):
+        token_holder(request, self.settings.admin_api_tokens)
+        return json_response(run(self._unit_of_work(), handlers.cancel_broadcast, broadcast_id))
 
     def _proof_or_staff(self, request, asked: dict) -> None:
         """A resident shows the request's token; without one, only staff may ask."""

@@ -50,6 +50,32 @@ class NotifySettings(ServiceSettings):
     resident_time_zone: str = Field("UTC", min_length=1, description="The time zone of "
                                     "residents who did not give theirs (IANA name)")
 
+    default_phone_region: str = Field("US", min_length=2, max_length=2, description="Where "
+                                      "subscribers' phone numbers without a country code are")
+    email_rate_per_second: float = Field(0, ge=0, description="Emails per second the SMTP "
+                                         "provider allows, shared by every replica; 0: unpaced")
+    push_rate_per_second: float = Field(0, ge=0, description="Push messages per second, "
+                                        "shared by every replica; 0: unpaced")
+    vapid_private_key: str = Field("", description="Web Push: the VAPID private key (raw "
+                                   "base64url, DER or PEM); empty: no Web Push")
+    vapid_subject: str = Field("mailto:311@loop311.local", description="Web Push: the "
+                               "contact push services see (mailto: or https:)")
+    push_allow_http: bool = Field(False, description="Accept push endpoints that are not "
+                                  "https (the local push service only)")
+    fcm_base_url: str = Field("https://fcm.googleapis.com", description="FCM HTTP v1's "
+                              "address (make run: the local push service)")
+    fcm_project_id: str = Field("", description="FCM: the Firebase project; empty: no FCM")
+    fcm_credentials_file: str = Field("", description="FCM: a service account JSON file "
+                                      "(OAuth 2 tokens from it, scope firebase.messaging)")
+    fcm_access_token: str = Field("", description="FCM: a fixed bearer token instead of a "
+                                  "service account (the local push service)")
+    apns_base_url: str = Field("https://api.push.apple.com", description="APNs' address "
+                               "(HTTP/2; make run: the local push service)")
+    apns_key_file: str = Field("", description="APNs: the .p8 signing key; empty: no APNs")
+    apns_key_id: str = Field("", description="APNs: that key's id")
+    apns_team_id: str = Field("", description="APNs: the developer team id")
+    apns_topic: str = Field("", description="APNs: the app's bundle id")
+
     @field_validator("resident_time_zone")
     @classmethod
     def known_zone(cls, value: str) -> str:

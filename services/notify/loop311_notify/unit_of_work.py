@@ -9,10 +9,14 @@ from .domain.messages import Messages, default_messages
 from .domain.preferences import QuietHours
 from .models import inbox, outbox
 from .repository import (
+    BroadcastRepository,
     LedgerRepository,
     OptOutRepository,
     PreferenceRepository,
+    PushRepository,
     StaffRepository,
+    SubscriptionRepository,
+    TopicRepository,
     WorkRepository,
 )
 
@@ -24,11 +28,18 @@ class NotifyPolicy:
     quiet_hours: str = ""
     time_zone: str = "UTC"
     intake_public_url: str = ""
+    public_url: str = "http://127.0.0.1:8004"  # notify's own: subscription links
+    phone_region: str = "US"
+    push_platforms: frozenset[str] = frozenset()  # configured: webpush, fcm, apns
+    push_allow_http: bool = False
 
     @classmethod
     def from_settings(cls, settings) -> "NotifyPolicy":
+        from .adapters.push import configured_platforms
         return cls(settings.quiet_hours, settings.resident_time_zone,
-                   settings.intake_public_url.rstrip("/"))
+                   settings.intake_public_url.rstrip("/"), settings.notify_public_url.rstrip("/"),
+                   settings.default_phone_region, configured_platforms(settings),
+                   settings.push_allow_http)
 
     def quiet(self, preference) -> QuietHours | None:
         """The resident's quiet hours: their own when they set them, else the default."""
@@ -53,6 +64,10 @@ class NotifyUnitOfWork(UnitOfWork):
         self.staff = StaffRepository(session)
         self.preferences = PreferenceRepository(session)
         self.work = WorkRepository(session)
+        self.push = PushRepository(session)
+        self.subscriptions = SubscriptionRepository(session)
+        self.topics = TopicRepository(session)
+        self.broadcasts = BroadcastRepository(session)
         self.messages = messages or default_messages()
         self.sms = sms  # whether texts can be sent (an SMS provider is configured)
         self.policy = policy or NotifyPolicy()

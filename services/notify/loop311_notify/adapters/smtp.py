@@ -16,6 +16,7 @@ from loop311_shared.settings import settings_of
 
 from ..sending import send_due
 from ..settings import NotifySettings
+from .pacing import Pacer
 
 
 def message_id(dedupe_key: str) -> str:
@@ -39,7 +40,8 @@ def compose(settings: NotifySettings, row) -> EmailMessage:
     if settings.mail_reply_domain:
         # Replies to request+<id>@this domain reach intake's email channel as comments.
         message["Reply-To"] = f"request+{row.request_id}@{settings.mail_reply_domain}"
-    link = unsubscribe_link(settings, row.recipient)
+    # A subscription's message leaves that subscription; any other stops email to the address.
+    link = getattr(row, "unsubscribe_url", None) or unsubscribe_link(settings, row.recipient)
     text, html = row.body, row.html
     if link:
         message["List-Unsubscribe"] = f"<{link}>"
@@ -98,12 +100,18 @@ class SmtpConnection:
             self.smtp = None
 
 
-def send_pending(session: Session, settings: NotifySettings, batch_size: int = 50) -> int:
+def send_pending(session: Session, settings: NotifySettings, batch_size: int = 50,
+                 pacer=None) -> int:
     """Send up to `batch_size` due emails over one SMTP session (see sending.send_due)."""
     connection = SmtpConnection(settings)
+
+    def deliver(row) -> None:
+        if pacer:
+            pacer.wait()
+        connection.send(compose(settings, row))
+
     try:
-        return send_due(session, "email", lambda row: connection.send(compose(settings, row)),
-                        (OSError, smtplib.SMTPException), batch_size)
+        return send_due(session, "email", deliver, (OSError, smtplib.SMTPException), batch_size)
     finally:
         connection.close()
 
@@ -116,6 +124,8 @@ class Mailer(BackgroundDrain):
     def setup(self):
         super().setup()
         self.settings = settings_of(self.container, NotifySettings)
+        self.pacer = Pacer(self.settings.redis_url, "loop311:email-pace",
+                           self.settings.email_rate_per_second)
 
     def drain_once(self, session) -> int:
-        return send_pending(session, self.settings)
+        return send_pending(session, self.settings, pacer=self.pacer)

@@ -1,6 +1,13 @@
 """notify's handlers, one per consumed event or command: plain functions of (uow, x)."""
 from ..commands import SetPreferences, SmsStatus
 from ..domain.preferences import channel_for
+from .broadcasts import (
+    broadcast_report,
+    cancel_broadcast,
+    expand_broadcasts,
+    import_topics,
+    start_broadcast,
+)
 from .residents import (
     handle_request_commented,
     handle_request_created,
@@ -24,8 +31,14 @@ from .staff import (
     send_due_digests,
     staff_channel,
 )
+from .subscriptions import confirm as confirm_subscription
+from .subscriptions import follow_request_by_push, send_due_area_digests, subscribe
+from .subscriptions import unsubscribe as leave_subscription
 
 __all__ = [
+    "broadcast_report", "cancel_broadcast", "confirm_subscription", "expand_broadcasts",
+    "follow_request_by_push", "import_topics", "leave_subscription", "send_due_area_digests",
+    "start_broadcast", "subscribe",
     "SetPreferences", "SmsStatus", "channel_for", "handle_request_assigned",
     "handle_request_commented", "handle_request_created", "handle_request_reassigned",
     "handle_request_status_changed", "handle_resident_contact_recorded",

@@ -13,6 +13,7 @@ from ..domain.preferences import NEVER_HELD, channel_for
 from ..fallback import queue_email_instead
 from ..unit_of_work import NotifyUnitOfWork
 from .queueing import queue_message
+from .subscriptions import alert_areas, queue_for_followers
 
 
 def handle_request_created(uow: NotifyUnitOfWork, event: Event) -> None:
@@ -26,6 +27,7 @@ def handle_request_created(uow: NotifyUnitOfWork, event: Event) -> None:
     uow.ledger.add_request(request["request_id"], request["service_name"], request["contact_ref"],
                            request["priority"])
     queue_confirmations(uow, request["request_id"])
+    alert_areas(uow, request)
 
 
 def handle_resident_contact_recorded(uow: NotifyUnitOfWork, event: Event) -> None:
@@ -71,6 +73,7 @@ def queue_update(uow: NotifyUnitOfWork, event: Event, kind: str, values: dict) -
         _queue_for_resident(uow, reporter, kind, request_id, values,
                             key=lambda channel: f"{kind}:{request_id}:{event.id}:"
                                                 f"{reporter.contact_ref}:{channel}")
+    queue_for_followers(uow, event, kind, values)
 
 
 def queue_confirmations(uow: NotifyUnitOfWork, request_id: str) -> None:

@@ -6,6 +6,13 @@ from .ledger import (
     StaffRepository,
     WorkRepository,
 )
+from .subscriptions import (
+    BroadcastRepository,
+    PushRepository,
+    SubscriptionRepository,
+    TopicRepository,
+)
 
-__all__ = ["LedgerRepository", "OptOutRepository", "PreferenceRepository", "StaffRepository",
+__all__ = ["BroadcastRepository", "LedgerRepository", "OptOutRepository", "PreferenceRepository",
+           "PushRepository", "StaffRepository", "SubscriptionRepository", "TopicRepository",
            "WorkRepository"]

@@ -3,6 +3,7 @@ delivery ledger, and residents' opt-outs."""
 from datetime import datetime
 
 from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from loop311_shared.clock import as_utc
@@ -93,13 +94,30 @@ class LedgerRepository:
                        subject: str, body: str, now: datetime, html: str | None = None,
                        kind: str | None = None, send_at: datetime | None = None,
                        contact_ref: str | None = None, language: str | None = None,
-                       values: dict | None = None) -> None:
+                       values: dict | None = None, lane: str = "direct",
+                       unsubscribe_url: str | None = None) -> None:
         """Queue one message, to go at `send_at` (default: now)."""
         self.session.execute(insert(deliveries).values(
             dedupe_key=dedupe_key, request_id=request_id, channel=channel, recipient=recipient,
             subject=subject, body=body, html=html, kind=kind, status="pending", attempts=0,
             created_at=now, next_attempt_at=send_at or now, contact_ref=contact_ref,
-            language=language, values=values))
+            language=language, values=values, lane=lane, unsubscribe_url=unsubscribe_url))
+
+    def queue_many(self, rows: list[dict]) -> int:
+        """Queue many pending messages at once (a broadcast's batch); a row whose key is
+        queued already is skipped, so a batch done again after a crash adds nothing twice."""
+        if not rows:
+            return 0
+        statement = insert(deliveries)
+        if self.session.bind.dialect.name == "postgresql":
+            statement = pg_insert(deliveries).on_conflict_do_nothing(
+                index_elements=["dedupe_key"])
+        else:
+            statement = statement.prefix_with("OR IGNORE")
+        self.session.execute(statement, [
+            {"status": "pending", "attempts": 0, "html": None, "provider_id": None,
+             "sent_at": None, "last_error": None, **row} for row in rows])
+        return len(rows)
 
     def unsubscribe(self, email: str, at: datetime) -> bool:
         """Stop email to this address; False if it was stopped already."""
@@ -111,14 +129,19 @@ class LedgerRepository:
 
     def claim_due(self, now: datetime, batch_size: int, channel: str):
         """Pending messages of a channel due by `now`, oldest first, locked against other
-        replicas."""
-        return self.session.execute(
-            select(deliveries)
-            .where(deliveries.c.status == "pending", deliveries.c.channel == channel,
-                   deliveries.c.next_attempt_at <= now)
-            .order_by(deliveries.c.id).limit(batch_size)
-            .with_for_update(skip_locked=True)
-        ).all()
+        replicas: direct ones (about a request) before any bulk one (broadcasts, area
+        alerts), so a broadcast never holds up the news of a request."""
+        for lane in ("direct", "bulk"):
+            claimed = self.session.execute(
+                select(deliveries)
+                .where(deliveries.c.channel == channel, deliveries.c.lane == lane,
+                       deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
+                .order_by(deliveries.c.id).limit(batch_size)
+                .with_for_update(skip_locked=True)
+            ).all()
+            if claimed:
+                return claimed
+        return []
 
     def mark_sent(self, delivery_id: int, attempts: int, sent_at: datetime,
                   provider_id: str | None = None) -> None:
