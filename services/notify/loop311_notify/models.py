@@ -52,7 +52,7 @@ deliveries = Table(
     Column("body", Text, nullable=False),
     Column("html", Text),
     Column("kind", String(32)),
-    Column("provider_id", String(64), index=True),
+    Column("provider_id", String(200), index=True),
     Column("status", String(16), nullable=False, index=True),
     Column("attempts", Integer, nullable=False, default=0),
     Column("created_at", DateTime(timezone=True), nullable=False),

@@ -21,6 +21,8 @@ def upgrade() -> None:
         table.add_column(sa.Column("lane", sa.String(8), nullable=False, server_default="direct"))
         table.add_column(sa.Column("broadcast_id", sa.String(36)))
         table.add_column(sa.Column("unsubscribe_url", sa.Text))
+        # FCM's message names are longer than an SMS sid.
+        table.alter_column("provider_id", type_=sa.String(200), existing_type=sa.String(64))
         table.create_index("ix_deliveries_broadcast_id", ["broadcast_id"])
         table.create_index("ix_deliveries_due", ["channel", "lane", "status", "id"])
     op.create_table(
@@ -94,6 +96,7 @@ def downgrade() -> None:
     with op.batch_alter_table("deliveries") as table:
         table.drop_index("ix_deliveries_due")
         table.drop_index("ix_deliveries_broadcast_id")
+        table.alter_column("provider_id", type_=sa.String(64), existing_type=sa.String(200))
         table.drop_column("unsubscribe_url")
         table.drop_column("broadcast_id")
         table.drop_column("lane")
