@@ -9,9 +9,11 @@ with warnings.catch_warnings():
 eventlet.monkey_patch()
 
 import os  # noqa: E402
+import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import uuid  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
@@ -86,6 +88,37 @@ def smtp_sink(tmp_path):
     yield mailbox
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture
+def sms_provider(tmp_path):
+    """Starts the local SMS provider (devtools/sms_provider.py: Twilio's API and the generic
+    one) in its own process: `sms_provider(auth_token, undeliverable=...)` gives its `url`
+    and the `folder` of the texts it took."""
+    processes = []
+
+    def start(auth_token, undeliverable=""):
+        port, folder = free_port(), tmp_path / f"sms-{len(processes)}"
+        processes.append(subprocess.Popen(
+            [sys.executable, "-m", "devtools.sms_provider", "--port", str(port), "--dir",
+             str(folder), "--auth-token", auth_token, "--undeliverable", undeliverable],
+            cwd=Path(__file__).resolve().parent.parent,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        wait_until(lambda: _accepting(port), timeout=20, message="SMS provider did not start")
+        return {"url": f"http://127.0.0.1:{port}", "folder": folder}
+
+    yield start
+    for process in processes:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _accepting(port) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
 
 
 @pytest.fixture

@@ -2,8 +2,6 @@
 local provider speaking Twilio's Messages API (devtools/sms_provider.py): a real HTTP round
 trip each way, the provider's signed status callback included."""
 import json
-import subprocess
-import sys
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -15,7 +13,7 @@ from loop311_contracts.envelope import make_envelope
 from loop311_notify.models import deliveries, inbox, opt_outs
 from loop311_notify.service import NotifyService
 from loop311_shared.db import make_engine
-from support import free_port, publish_envelope, wait_until
+from support import publish_envelope, wait_until
 
 TOKEN = "provider-token"
 SENDER = "+17275550311"
@@ -24,24 +22,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture
-def provider(tmp_path):
-    port, folder = free_port(), tmp_path / "sms"
-    process = subprocess.Popen([sys.executable, "-m", "devtools.sms_provider", "--port", str(port),
-                                "--dir", str(folder), "--auth-token", TOKEN,
-                                "--undeliverable", UNDELIVERABLE], cwd=ROOT,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    wait_until(lambda: _answers(port), timeout=20, message="SMS provider did not start")
-    yield {"url": f"http://127.0.0.1:{port}", "folder": folder}
-    process.terminate()
-    process.wait(timeout=10)
-
-
-def _answers(port):
-    try:
-        requests.get(f"http://127.0.0.1:{port}/", timeout=1)
-        return True
-    except OSError:
-        return False
+def provider(sms_provider):
+    return sms_provider(TOKEN, undeliverable=UNDELIVERABLE)
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
 
 
 def page_or_json(request, answer: dict, title: str, text: str) -> Response:
-    if request.accept_mimetypes.accept_html:
+    if request.accept_mimetypes.best_match(("application/json", "text/html")) == "text/html":
         return Response(PAGE.format(title=escape(title), text=escape(text)),
                         content_type="text/html; charset=utf-8")
     return json_response(answer)
