@@ -23,6 +23,13 @@ run: export TWILIO_AUTH_TOKEN ?= local-twilio-token
 run: export SMS_FROM ?= +17275550311
 run: export SMS_BASE_URL ?= http://127.0.0.1:8005
 run: export RESIDENT_TIME_ZONE ?= America/New_York
+# Push goes to the local push service (devtools/push_service.py), which keeps it in var/push/:
+# Web Push with a VAPID key made for local use only, and FCM with a local token.
+run: export VAPID_PRIVATE_KEY ?= Ei3XeF--AwUSuYZJ6qAHH7hUJGq3LcxcA9oVMk-vaSM
+run: export PUSH_ALLOW_HTTP ?= true
+run: export FCM_BASE_URL ?= http://127.0.0.1:8006
+run: export FCM_PROJECT_ID ?= loop311-local
+run: export FCM_ACCESS_TOKEN ?= local-fcm-token
 # The demo platform: Pinellas County and its cities (config/demo/).
 run: export JURISDICTION_ID ?= pinellas-county
 PACKAGES := -e contracts -e shared -e services/intake -e services/routing -e services/sla -e services/notify
@@ -46,9 +53,11 @@ run: install
 	@echo "  notify   http://127.0.0.1:8004/health"
 	@echo "  metrics  /metrics on each; RabbitMQ http://127.0.0.1:15672; mail sink: var/mail/new/"
 	@echo "  sms      local provider http://127.0.0.1:8005 (Twilio's API); texts in var/sms/"
+	@echo "  push     local push service http://127.0.0.1:8006 (Web Push, FCM, APNs); var/push/"
 	@echo "  tokens   staff local-staff-token, dispatcher local-dispatcher-token,"
 	@echo "           admin local-admin-token, mail webhook local-mail-token"
-	@echo "  config   config/demo/*.yml imported through the admin APIs once the services are up"
+	@echo "  config   config/demo/*.yml (catalog, directory, policies, topics) imported through"
+	@echo "           the admin APIs once the services are up"
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
 
 test: install

@@ -15,7 +15,8 @@ from loop311_shared.admin_cli import import_document, load_document
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_CONFIGURATION = ROOT / "config" / "demo"
 # Which service owns which kind of reference data (see loop311-admin).
-CONFIGURATION_OWNERS = {"catalog": "intake", "directory": "routing", "policies": "sla"}
+CONFIGURATION_OWNERS = {"catalog": "intake", "directory": "routing", "policies": "sla",
+                        "topics": "notify"}
 SUITE_ADMIN_TOKEN = "local-suite-admin-token"
 DEMO_PLATFORM = "pinellas-county"  # the jurisdiction_id of config/demo's catalog
 SERVICES = {

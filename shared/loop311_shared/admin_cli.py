@@ -1,6 +1,7 @@
 """`loop311-admin`: the operator's command line for what the admin APIs do.
 
     loop311-admin import catalog config/demo/catalog.yml      # intake
+    loop311-admin import topics config/demo/topics.yml        # notify
     loop311-admin import directory config/demo/directory.yml  # routing
     loop311-admin import policies config/demo/policies.yml    # sla
 
@@ -20,7 +21,7 @@ import yaml
 
 # Which service owns each kind of reference data, at its local default address.
 OWNERS = {"catalog": "http://127.0.0.1:8001", "directory": "http://127.0.0.1:8002",
-          "policies": "http://127.0.0.1:8003"}
+          "policies": "http://127.0.0.1:8003", "topics": "http://127.0.0.1:8004"}
 
 
 def load_document(path: Path) -> dict:

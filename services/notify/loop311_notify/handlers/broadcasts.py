@@ -11,7 +11,7 @@ from loop311_shared.errors import Conflict, Invalid, NotFound, Unprocessable
 
 from ..commands import ImportTopics, StartBroadcast
 from ..domain.areas import Area, AreaProblem
-from ..domain.messages import LINK, MAX_SEGMENTS, segments
+from ..domain.messages import MAX_SEGMENTS, segments
 from ..unit_of_work import NotifyUnitOfWork
 from .subscriptions import unsubscribe_url
 
@@ -35,10 +35,12 @@ def start_broadcast(uow: NotifyUnitOfWork, command: StartBroadcast) -> dict:
             area = Area.from_document(command.area).document()
         except AreaProblem as problem:
             raise Invalid(str(problem)) from None
+    # The way out each text carries is this long (a UUID and a 16-character token).
+    way_out = unsubscribe_url(uow, "u" * 36, "t" * 16)
     for language in command.message:
         text = uow.messages.sms("broadcast", language, {
             "title": command.title.get(language) or command.title["en"],
-            "message": command.message[language], "unsubscribe_url": LINK})
+            "message": command.message[language], "unsubscribe_url": way_out})
         if segments(text) > MAX_SEGMENTS:
             raise Invalid(f"message.{language} is too long for a text: {segments(text)} "
                           f"segments with its title and way out; at most {MAX_SEGMENTS}")
