@@ -60,12 +60,14 @@ def expand_broadcasts(uow: NotifyUnitOfWork, now: datetime) -> int:
     batch = uow.subscriptions.audience_batch(broadcast.topic,
                                              target.bounds() if target else None,
                                              broadcast.cursor, BATCH)
-    rows = [_message(uow, broadcast, subscription, now) for subscription in batch
-            if target is None or _inside(target, subscription)]
-    uow.ledger.queue_many(rows)
+    rendered = Rendered(uow, broadcast)
+    rows = [rendered.row(subscription, unsubscribe_url(uow, subscription.id, subscription.token),
+                         now)
+            for subscription in batch if target is None or _inside(target, subscription)]
+    queued = uow.ledger.queue_many(rows)
     if len(batch) < BATCH:
         uow.broadcasts.set_status(broadcast.id, "sending")
-    uow.broadcasts.advance(broadcast.id, batch[-1].id if batch else broadcast.cursor, len(rows))
+    uow.broadcasts.advance(broadcast.id, batch[-1].id if batch else broadcast.cursor, queued)
     return 1
 
 
@@ -108,24 +110,36 @@ def _inside(target: Area, subscription) -> bool:
     return target.contains((south + north) / 2, (west + east) / 2)
 
 
-def _message(uow, broadcast, subscription, now) -> dict:
-    language = subscription.language if subscription.language in broadcast.message else "en"
-    link = unsubscribe_url(uow, subscription.id, subscription.token)
-    values = {"title": broadcast.title.get(language) or broadcast.title["en"],
-              "message": broadcast.message[language], "unsubscribe_url": link}
-    email = uow.messages.email("broadcast", language, values) \
-        if subscription.channel != "sms" else None
-    text = uow.messages.sms("broadcast", language, values) \
-        if subscription.channel != "email" else None
-    # One message per broadcast, channel and address, however many subscriptions match.
-    who = hashlib.sha256(f"{subscription.channel}:{subscription.address}".encode()).hexdigest()
-    return {
-        "dedupe_key": f"broadcast:{broadcast.id}:{who[:40]}", "request_id": "",
-        "channel": subscription.channel, "recipient": subscription.address,
-        "subject": email.subject if email else "broadcast",
-        "body": email.text if subscription.channel == "email" else text,
-        "html": email.html if subscription.channel == "email" else None,
-        "kind": "broadcast", "created_at": now, "next_attempt_at": now,
-        "contact_ref": f"subscription:{subscription.id}", "language": language,
-        "values": values, "lane": "bulk", "broadcast_id": broadcast.id,
-        "unsubscribe_url": link}
+class Rendered:
+    """A broadcast's words rendered once per language, with a stand-in for each
+    subscriber's own way out (the only part that differs between their messages)."""
+
+    WAY_OUT = "@@unsubscribe-url@@"
+
+    def __init__(self, uow, broadcast):
+        self.broadcast = broadcast
+        self.by_language = {}
+        for language in broadcast.message:
+            values = {"title": broadcast.title.get(language) or broadcast.title["en"],
+                      "message": broadcast.message[language], "unsubscribe_url": self.WAY_OUT}
+            self.by_language[language] = (values, uow.messages.email("broadcast", language,
+                                                                     values),
+                                          uow.messages.sms("broadcast", language, values))
+
+    def row(self, subscription, link: str, now: datetime) -> dict:
+        language = subscription.language if subscription.language in self.by_language else "en"
+        values, email, text = self.by_language[language]
+        own = {**values, "unsubscribe_url": link}
+        # One message per broadcast, channel and address, however many subscriptions match.
+        who = hashlib.sha256(f"{subscription.channel}:{subscription.address}".encode())
+        by_email = subscription.channel == "email"
+        return {
+            "dedupe_key": f"broadcast:{self.broadcast.id}:{who.hexdigest()[:40]}",
+            "request_id": "", "channel": subscription.channel, "recipient": subscription.address,
+            "subject": email.subject,
+            "body": (email.text if by_email else text).replace(self.WAY_OUT, link),
+            "html": email.html.replace(self.WAY_OUT, link) if by_email else None,
+            "kind": "broadcast", "created_at": now, "next_attempt_at": now,
+            "contact_ref": f"subscription:{subscription.id}", "language": language,
+            "values": own, "lane": "bulk", "broadcast_id": self.broadcast.id,
+            "unsubscribe_url": link}

@@ -123,15 +123,10 @@ def alert_areas(uow: NotifyUnitOfWork, request: dict) -> int:
     hears it now or in tomorrow's digest. Returns how many matched."""
     if request["lat"] is None or request["long"] is None:
         return 0
-    matched = 0
     item = {"request_id": request["request_id"], "service_name": request["service_name"],
             "address": request["address"] or ""}
-    for subscription in uow.subscriptions.areas_around(request["lat"], request["long"]):
-        if subscription.categories and request["service_code"] not in subscription.categories:
-            continue
-        if not Area.from_document(subscription.area).contains(request["lat"], request["long"]):
-            continue
-        matched += 1
+    matched = areas_holding(uow, request["lat"], request["long"], request["service_code"])
+    for subscription in matched:
         key = f"area:{request['request_id']}:{subscription.id}"
         if subscription.frequency == "daily":
             uow.subscriptions.add_digest_item(subscription.id, request["request_id"],
@@ -142,7 +137,14 @@ def alert_areas(uow: NotifyUnitOfWork, request: dict) -> int:
                       subscription.language, {**item, "unsubscribe_url": link},
                       _after_quiet_hours(uow), contact_ref=f"subscription:{subscription.id}",
                       address=subscription.address, lane="bulk", unsubscribe_url=link)
-    return matched
+    return len(matched)
+
+
+def areas_holding(uow: NotifyUnitOfWork, lat: float, long: float, service_code: str) -> list:
+    """The active area subscriptions whose area holds the point, for its category."""
+    return [subscription for subscription in uow.subscriptions.areas_around(lat, long)
+            if (not subscription.categories or service_code in subscription.categories)
+            and Area.from_document(subscription.area).contains(lat, long)]
 
 
 def send_due_area_digests(uow: NotifyUnitOfWork, now: datetime) -> int:

@@ -3,7 +3,6 @@ delivery ledger, and residents' opt-outs."""
 from datetime import datetime
 
 from sqlalchemy import case, delete, func, insert, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.orm import Session
 
 from loop311_shared.clock import as_utc
@@ -105,19 +104,22 @@ class LedgerRepository:
 
     def queue_many(self, rows: list[dict]) -> int:
         """Queue many pending messages at once (a broadcast's batch); a row whose key is
-        queued already is skipped, so a batch done again after a crash adds nothing twice."""
-        if not rows:
-            return 0
-        statement = insert(deliveries)
-        if self.session.bind.dialect.name == "postgresql":
-            statement = pg_insert(deliveries).on_conflict_do_nothing(
-                index_elements=["dedupe_key"])
-        else:
-            statement = statement.prefix_with("OR IGNORE")
-        self.session.execute(statement, [
-            {"status": "pending", "attempts": 0, "html": None, "provider_id": None,
-             "sent_at": None, "last_error": None, **row} for row in rows])
-        return len(rows)
+        queued already, by this batch or an earlier one, is left out. Returns how many
+        were queued. The caller holds the lock that makes it the only one adding these keys
+        (a broadcast is expanded by one replica at a time)."""
+        fresh: dict[str, dict] = {}
+        for row in rows:
+            fresh.setdefault(row["dedupe_key"], row)
+        if fresh:
+            queued = self.session.execute(select(deliveries.c.dedupe_key).where(
+                deliveries.c.dedupe_key.in_(list(fresh)))).scalars()
+            for key in queued:
+                fresh.pop(key)
+        if fresh:
+            self.session.execute(insert(deliveries), [
+                {"status": "pending", "attempts": 0, "html": None, "provider_id": None,
+                 "sent_at": None, "last_error": None, **row} for row in fresh.values()])
+        return len(fresh)
 
     def unsubscribe(self, email: str, at: datetime) -> bool:
         """Stop email to this address; False if it was stopped already."""
