@@ -72,6 +72,7 @@ bench: install
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/sla_scale.py
 	$(BIN)/python bench/sms.py
+	$(BIN)/python bench/broadcast.py
 	$(BIN)/python bench/e2e.py
 
 clean:

@@ -117,7 +117,9 @@ def area_rows(count: int, now: datetime, rng: random.Random):
         south, north, west, east = area.bounds()
         rows.append(_subscription(count * 10 + number, "area", "email",
                                   f"neighbour{number}@example.org", now, area=area.document(),
-                                  min_lat=south, max_lat=north, min_long=west, max_long=east))
+                                  min_lat=south, max_lat=north, min_long=west, max_long=east,
+                                  center_lat=area.lat, center_long=area.long,
+                                  radius_m=area.radius_m))
     return rows
 
 
@@ -206,7 +208,7 @@ def main() -> None:
                    "TWILIO_AUTH_TOKEN": SMS_TOKEN, "SMS_FROM": "+17275550311",
                    "SMS_BASE_URL": f"http://127.0.0.1:{ports['sms']}",
                    "SMS_RATE_PER_SECOND": "0", "VAPID_PRIVATE_KEY": VAPID_PRIVATE_KEY,
-                   "PUSH_ALLOW_HTTP": "true", "QUIET_HOURS": "", "MAIL_POLL_SECONDS": "0.5",
+                   "PUSH_ALLOW_HTTP": "true", "QUIET_HOURS": "off", "MAIL_POLL_SECONDS": "0.5",
                    "ADMIN_API_TOKENS": f"bench:{ADMIN_TOKEN}",
                    # The SMS provider's status callbacks come back to the first replica.
                    "NOTIFY_PUBLIC_URL": web[0], "LOG_LEVEL": "WARNING",

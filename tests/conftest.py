@@ -65,7 +65,7 @@ def service_config(rabbit_config, new_database):
             "JURISDICTION_ID": DEMO_PLATFORM,
             # Held messages and a paced provider have tests of their own; elsewhere they
             # would only make the time of day and the test's length matter.
-            "QUIET_HOURS": "",
+            "QUIET_HOURS": "off",
             "SMS_RATE_PER_SECOND": 0,
         }
         config.update(overrides)

@@ -22,7 +22,7 @@ def suite(tmp_path, rabbit_config, new_database, smtp_sink):
         ports={name: free_port() for name in SERVICES}, smtp_port=smtp_sink.port,
         extra_env={"OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
                    "EVENT_RETRY_DELAYS_MS": "200,500", "OPEN311_API_KEYS": "e2e-key",
-                   "QUIET_HOURS": "", "SMS_RATE_PER_SECOND": "0",
+                   "QUIET_HOURS": "off", "SMS_RATE_PER_SECOND": "0",
                    # Slow enough that the kill lands mid-broadcast.
                    "EMAIL_RATE_PER_SECOND": "60"})
     local.mailbox = smtp_sink

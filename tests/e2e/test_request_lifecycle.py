@@ -30,7 +30,7 @@ def suite(tmp_path, rabbit_config, new_database, smtp_sink):
         extra_env={"OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
                    "EVENT_RETRY_DELAYS_MS": "200,500", "OPEN311_API_KEYS": "e2e-key",
                    "STAFF_API_TOKENS": "alice:e2e-staff", "UNSUBSCRIBE_SECRET": "e2e-secret",
-                   "QUIET_HOURS": "", "SMS_RATE_PER_SECOND": "0"},
+                   "QUIET_HOURS": "off", "SMS_RATE_PER_SECOND": "0"},
     )
     local.mailbox = smtp_sink
     local.start_all()

@@ -45,7 +45,7 @@ def suite(tmp_path, rabbit_config, new_database, smtp_sink):
                    "TWILIO_ACCOUNT_SID": "ACe2e", "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,
                    "SMS_FROM": "+17275550311", "SMS_BASE_URL": f"http://127.0.0.1:{port}",
                    "INTAKE_PUBLIC_URL": f"http://127.0.0.1:{ports['intake']}",
-                   "QUIET_HOURS": "", "SMS_RATE_PER_SECOND": "0"})
+                   "QUIET_HOURS": "off", "SMS_RATE_PER_SECOND": "0"})
     local.mailbox, local.sms_folder = smtp_sink, folder
     local.start_all()
     yield local

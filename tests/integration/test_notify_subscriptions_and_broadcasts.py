@@ -188,3 +188,49 @@ def test_a_broadcast_is_paced_across_two_replicas_and_request_news_does_not_wait
     assert elapsed >= 23 / 8 - 0.5, elapsed
 
 
+
+
+def test_postgresql_finds_the_areas_that_hold_a_point_for_its_category(new_database):
+    """The index query (bounding boxes, then the distance in SQL, then categories)."""
+    from pathlib import Path
+
+    from sqlalchemy.orm import Session
+
+    import loop311_notify
+    from loop311_notify import handlers
+    from loop311_notify.commands import Subscribe, SubscriptionLink
+    from loop311_notify.handlers.subscriptions import areas_holding
+    from loop311_notify.unit_of_work import NotifyUnitOfWork
+    from loop311_shared.db import migrate
+    from loop311_shared.unit_of_work import run
+
+    engine = make_engine(new_database("notify"))
+    migrate(engine, Path(loop311_notify.__file__).parent / "migrations")
+    with Session(engine) as session:
+        uow = NotifyUnitOfWork(session, "notify")
+        made = {}
+        for name, area, categories in (
+                ("hall-500m", {"center": CITY_HALL, "radius_m": 500}, None),
+                ("hall-lights", {"center": CITY_HALL, "radius_m": 500}, ("streetlight",)),
+                ("pier-300m", {"center": {"lat": 27.7730, "long": -82.6260}, "radius_m": 300},
+                 None),
+                ("downtown-square", {"polygon": {"type": "Polygon", "coordinates": [[
+                    [-82.645, 27.765], [-82.630, 27.765], [-82.630, 27.775],
+                    [-82.645, 27.775], [-82.645, 27.765]]]}}, None)):
+            answer = run(uow, handlers.subscribe, Subscribe(
+                "area", "email", "en", address=f"{name}@example.org", area=area,
+                categories=categories))
+            token = session.execute(select(subscriptions.c.token).where(
+                subscriptions.c.id == answer["id"])).scalar_one()
+            run(uow, handlers.confirm_subscription, SubscriptionLink(answer["id"], token))
+            made[answer["id"]] = name
+
+        def names(lat, long, service_code):
+            return sorted(made[s.id] for s in areas_holding(uow, lat, long, service_code))
+
+        assert names(27.7705, -82.6383, "pothole") == ["downtown-square", "hall-500m"]
+        assert names(27.7705, -82.6383, "streetlight") == [
+            "downtown-square", "hall-500m", "hall-lights"]
+        assert names(27.7730, -82.6260, "pothole") == ["pier-300m"]  # outside the square
+        assert names(27.9659, -82.8001, "pothole") == []  # Clearwater
+    engine.dispose()

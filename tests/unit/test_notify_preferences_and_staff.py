@@ -171,3 +171,12 @@ def test_staff_who_chose_a_digest_get_one_message_per_hour(migrated_session):
 def test_the_channel_follows_the_preference_when_it_can_reach_them(preferred, email, can_text,
                                                                    channel):
     assert handlers.channel_for(preferred, email, can_text) == channel
+
+
+def test_quiet_hours_can_be_turned_off_for_a_deployment():
+    from loop311_notify.settings import NotifySettings
+
+    off = NotifyPolicy.from_settings(NotifySettings.from_config({"QUIET_HOURS": "off"}))
+    assert off.quiet(None) is None
+    default = NotifyPolicy.from_settings(NotifySettings.from_config({}))
+    assert default.quiet(None) == QuietHours.parse("21:00-08:00", "UTC")

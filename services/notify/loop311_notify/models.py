@@ -160,6 +160,10 @@ subscriptions = Table(
     Column("max_lat", Float),
     Column("min_long", Float),
     Column("max_long", Float),
+    # A circle's centre and radius, so the database measures the distance itself.
+    Column("center_lat", Float),
+    Column("center_long", Float),
+    Column("radius_m", Float),
     Column("categories", JSON),
     Column("frequency", String(10), nullable=False, server_default="immediate"),
     Column("status", String(16), nullable=False, index=True),

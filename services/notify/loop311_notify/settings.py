@@ -43,10 +43,10 @@ class NotifySettings(ServiceSettings):
                            "SMS pace")
     intake_public_url: str = Field("http://127.0.0.1:8001", description="intake's public "
                                    "address: the rating links of closing emails")
-    quiet_hours: str = Field("21:00-08:00", pattern=r"^(|\d{2}:\d{2}-\d{2}:\d{2})$",
+    quiet_hours: str = Field("21:00-08:00", pattern=r"^(off|\d{2}:\d{2}-\d{2}:\d{2})$",
                              description="When non-urgent messages to residents wait, in "
                                          "their time zone (a resident may set their own); "
-                                         "empty: never")
+                                         "`off`: never")
     resident_time_zone: str = Field("UTC", min_length=1, description="The time zone of "
                                     "residents who did not give theirs (IANA name)")
 

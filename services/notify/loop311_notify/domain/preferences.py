@@ -16,8 +16,8 @@ class QuietHours:
 
     @classmethod
     def parse(cls, window: str, zone: str) -> "QuietHours | None":
-        """From "21:00-08:00" and an IANA zone; None for an empty window."""
-        if not window:
+        """From "21:00-08:00" and an IANA zone; None for none ("" or "off")."""
+        if not window or window == "off":
             return None
         start, end = (time.fromisoformat(part) for part in window.split("-"))
         return cls(start, end, ZoneInfo(zone))

@@ -48,6 +48,7 @@ def subscribe(uow: NotifyUnitOfWork, command: Subscribe, reuse: bool = False) ->
         values["area"] = area.document()
         values["min_lat"], values["max_lat"], values["min_long"], values["max_long"] = \
             area.bounds()
+        values.update(center_lat=area.lat, center_long=area.long, radius_m=area.radius_m)
     fingerprint = hashlib.sha256(json.dumps(
         [values.get(name) for name in ("kind", "channel", "address", "request_id", "topic",
                                        "area", "categories", "frequency")],
@@ -141,10 +142,19 @@ def alert_areas(uow: NotifyUnitOfWork, request: dict) -> int:
 
 
 def areas_holding(uow: NotifyUnitOfWork, lat: float, long: float, service_code: str) -> list:
-    """The active area subscriptions whose area holds the point, for its category."""
-    return [subscription for subscription in uow.subscriptions.areas_around(lat, long)
+    """The active area subscriptions whose area holds the point, for its category. The
+    database answers for circles; polygons (and SQLite) are checked here."""
+    return [subscription for subscription
+            in uow.subscriptions.areas_around(lat, long, service_code)
             if (not subscription.categories or service_code in subscription.categories)
-            and Area.from_document(subscription.area).contains(lat, long)]
+            and Area(**_area_fields(subscription.area)).contains(lat, long)]
+
+
+def _area_fields(document: dict) -> dict:
+    if "polygon" in document:
+        return {"polygon": document["polygon"]}
+    return {"lat": document["center"]["lat"], "long": document["center"]["long"],
+            "radius_m": document["radius_m"]}
 
 
 def send_due_area_digests(uow: NotifyUnitOfWork, now: datetime) -> int:

@@ -3,12 +3,14 @@ configuration), broadcasts and area digests."""
 import uuid
 from datetime import datetime
 
-from sqlalchemy import and_, delete, func, insert, select, text, update
+from sqlalchemy import and_, delete, func, insert, or_, select, text, true, update
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from loop311_shared import reference_data
 from loop311_shared.db import lock_for_transaction
 
+from ..domain.areas import EARTH_RADIUS_M
 from ..models import (
     area_digest_items,
     broadcasts,
@@ -82,19 +84,29 @@ class SubscriptionRepository:
             subscriptions.c.kind == "request", subscriptions.c.request_id == request_id,
             subscriptions.c.status == "active").order_by(subscriptions.c.id)).all()
 
-    def areas_around(self, lat: float, long: float):
-        """Active area subscriptions whose bounding box holds the point (the caller checks
-        the area itself)."""
+    def areas_around(self, lat: float, long: float, service_code: str):
+        """Active area subscriptions of the category (or of all) whose circle holds the
+        point, and the polygons whose bounding box does (the caller checks the polygon)."""
+        c = subscriptions.c
         if self.session.bind.dialect.name == "postgresql":
-            # Matches the GiST index ix_subscriptions_area_box (migration 0008).
+            # The GiST index ix_subscriptions_area_box (migration 0008) finds the boxes.
+            # (GiST's box_ops answers `box @> box`, not `box @> point`: a point is a box.)
             holds = text("box(point(min_long, min_lat), point(max_long, max_lat)) "
-                         "@> point(:long, :lat)").bindparams(long=long, lat=lat)
+                         "@> box(point(:long, :lat), point(:long, :lat))"
+                         ).bindparams(long=long, lat=lat)
+            in_circle = or_(c.radius_m.is_(None), _haversine_m(lat, long) <= c.radius_m)
+            categories = c.categories.cast(JSONB)  # a list, or null (JSON's) for all
+            for_category = or_(c.categories.is_(None), func.jsonb_typeof(categories) == "null",
+                               categories.contains([service_code]))
         else:
-            c = subscriptions.c
             holds = and_(c.min_lat <= lat, c.max_lat >= lat, c.min_long <= long,
                          c.max_long >= long)
-        return self.session.execute(select(subscriptions).where(
-            subscriptions.c.kind == "area", subscriptions.c.status == "active", holds)).all()
+            in_circle = for_category = true()
+        return self.session.execute(
+            select(c.id, c.channel, c.address, c.language, c.token, c.frequency, c.area,
+                   c.categories, c.radius_m)
+            .where(c.kind == "area", c.status == "active", holds, in_circle, for_category)
+        ).all()
 
     def audience_batch(self, topic: str | None, bounds, after: str, limit: int):
         """The next active subscriptions of a broadcast's audience, by id after `after`:
@@ -131,6 +143,17 @@ class SubscriptionRepository:
             self.session.execute(delete(area_digest_items).where(
                 area_digest_items.c.id.in_([row.id for row in rows])))
         return rows
+
+
+def _haversine_m(lat: float, long: float):
+    """The great-circle distance from a subscription's centre to the point, in SQL (the
+    same formula as domain.areas.distance_m)."""
+    c = subscriptions.c
+    dphi = func.radians(c.center_lat - lat) / 2
+    dlambda = func.radians(c.center_long - long) / 2
+    a = func.power(func.sin(dphi), 2) + func.cos(func.radians(lat)) * \
+        func.cos(func.radians(c.center_lat)) * func.power(func.sin(dlambda), 2)
+    return 2 * EARTH_RADIUS_M * func.asin(func.sqrt(func.least(a, 1.0)))
 
 
 class TopicRepository(reference_data.ImportedVersions):
