@@ -25,8 +25,9 @@ def send_pending_pushes(session, senders: dict, pacer=None, batch_size: int = 50
             raise Undeliverable("failed", f"no {subscription.platform} sender is configured")
         if pacer:
             pacer.wait()
+        # The way out is never the link a tap opens: it would unsubscribe by accident.
         payload = {"title": row.subject, "body": row.body,
-                   "url": (row.values or {}).get("url") or row.unsubscribe_url or ""}
+                   "url": (row.values or {}).get("url") or ""}
         try:
             return sender.send(subscription, payload, idempotency_key(row.dedupe_key))
         except PushGone as gone:
