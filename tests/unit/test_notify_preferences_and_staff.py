@@ -8,7 +8,7 @@ from sqlalchemy import select, update
 import loop311_notify
 from loop311_notify import handlers
 from loop311_notify.domain.preferences import QuietHours
-from loop311_notify.models import deliveries, digest_items
+from loop311_notify.models import deliveries, digest_items, recipients
 from loop311_notify.unit_of_work import NotifyPolicy, NotifyUnitOfWork
 from loop311_shared.clock import as_utc
 from loop311_shared.unit_of_work import apply_once, run
@@ -180,3 +180,29 @@ def test_quiet_hours_can_be_turned_off_for_a_deployment():
     assert off.quiet(None) is None
     default = NotifyPolicy.from_settings(NotifySettings.from_config({}))
     assert default.quiet(None) == QuietHours.parse("21:00-08:00", "UTC")
+
+
+def test_a_status_callback_that_beats_the_senders_commit_is_applied_when_it_commits(
+        migrated_session):
+    """The provider answers, calls back at once, and only then does the sender commit:
+    the early 'undelivered' is kept and applied (with the email fallback) on commit."""
+    from loop311_notify.adapters.texting import send_pending_texts
+
+    class ProviderThatAnswersSM1:  # the provider port; the race is what is tested here
+        def send(self, to, body, idempotency_key):
+            run(unit(session), handlers.record_sms_status,
+                handlers.SmsStatus("SM1", "undelivered"))  # recorded before the send is
+            return "SM1"
+
+    with migrated_session(loop311_notify) as session:
+        uow = unit(session)
+        request(uow)
+        session.execute(update(deliveries).values(status="sent"))  # the confirmation
+        session.execute(update(recipients).values(phone="+17275550123"))
+        session.commit()
+        run(uow, handlers.set_preferences, handlers.SetPreferences(
+            "31", "tok-31", "ada@example.org", {"channel": "sms"}))
+        status(uow, "acknowledged")
+        assert send_pending_texts(session, ProviderThatAnswersSM1()) == 1
+        by_channel = {row.channel: row.status for row in queued(uow, "acknowledged")}
+        assert by_channel == {"sms": "failed", "email": "pending"}

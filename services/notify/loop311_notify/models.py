@@ -72,6 +72,15 @@ deliveries = Table(
 Index("ix_deliveries_due", deliveries.c.channel, deliveries.c.lane, deliveries.c.status,
       deliveries.c.id)
 
+# A provider's status callback that came before notify had recorded the text as sent
+# (the provider answers, calls back, and only then does notify commit): applied then.
+early_sms_statuses = Table(
+    "early_sms_statuses", metadata,
+    Column("provider_id", String(200), primary_key=True),
+    Column("status", String(16), nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)
+
 # Each phone's latest STOP or START; the latest wins whatever order they arrive in.
 opt_outs = Table(
     "opt_outs", metadata,

@@ -31,11 +31,13 @@ class Undeliverable(Exception):
 
 def send_due(session: Session, channel: str, deliver: Callable[[object], str | None],
              retry_on: tuple[type[BaseException], ...], batch_size: int = 50,
-             on_failed: Callable[[object], object] | None = None) -> int:
+             on_failed: Callable[[object], object] | None = None,
+             on_sent: Callable[[object, str | None], object] | None = None) -> int:
     """`deliver(row)` sends one ledger row and returns the provider's id for it (or None);
     it raises Undeliverable to give up, or one of `retry_on` to try again later with
     backoff (after MAX_ATTEMPTS attempts the message is marked failed). `on_failed(row)`
-    runs, in the same transaction, for a message marked failed."""
+    runs, in the same transaction, for a message marked failed; `on_sent(row, provider_id)`
+    for one marked sent."""
     ledger = LedgerRepository(session)
     handled = 0
     try:
@@ -62,6 +64,8 @@ def send_due(session: Session, channel: str, deliver: Callable[[object], str | N
                     on_failed(row)
             else:
                 ledger.mark_sent(row.id, row.attempts + 1, utcnow(), provider_id=provider_id)
+                if on_sent:
+                    on_sent(row, provider_id)
             session.commit()
             handled += 1
     finally:

@@ -7,7 +7,7 @@ from loop311_shared.settings import settings_of
 
 from ..domain.messages import default_messages
 from ..fallback import queue_email_instead
-from ..repository import OptOutRepository
+from ..repository import LedgerRepository, OptOutRepository
 from ..sending import SmsRefused, Undeliverable, send_due
 from ..settings import NotifySettings
 from .http_sms import HttpSmsProvider
@@ -23,7 +23,7 @@ def idempotency_key(dedupe_key: str) -> str:
 def send_pending_texts(session, provider, pacer=None, messages=None, batch_size: int = 50) -> int:
     """Send due texts (see sending.send_due). A number that STOPped since its text was
     queued gets nothing; one the provider refuses gets the email version, if it can."""
-    opt_outs = OptOutRepository(session)
+    opt_outs, ledger = OptOutRepository(session), LedgerRepository(session)
     messages = messages or default_messages()
 
     def deliver(row) -> str:
@@ -36,9 +36,17 @@ def send_pending_texts(session, provider, pacer=None, messages=None, batch_size:
         except SmsRefused as refused:
             raise Undeliverable("failed", str(refused)) from refused
 
+    def apply_early_status(row, provider_id) -> None:
+        status = ledger.take_early_status(provider_id) if provider_id else None
+        if status is not None:
+            ledger.mark_status(row.id, status)
+            if status == "failed":
+                queue_email_instead(session, messages, row)
+
     # Anything else (429, 5xx, the network, Redis) is worth another try.
     return send_due(session, "sms", deliver, (Exception,), batch_size,
-                    on_failed=lambda row: queue_email_instead(session, messages, row))
+                    on_failed=lambda row: queue_email_instead(session, messages, row),
+                    on_sent=apply_early_status)
 
 
 def sms_provider(settings: NotifySettings):

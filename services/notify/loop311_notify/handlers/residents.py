@@ -167,7 +167,7 @@ def record_sms_status(uow: NotifyUnitOfWork, status: SmsStatus) -> bool:
         "failed" if status.status in ("undelivered", "failed") else None
     if outcome is None:
         return False
-    row = uow.ledger.record_provider_status(status.provider_id, outcome)
+    row = uow.ledger.record_provider_status(status.provider_id, outcome, utcnow())
     if row is not None and outcome == "failed" and row.status != "failed":
         queue_email_instead(uow.session, uow.messages, row)
     return row is not None

@@ -12,6 +12,7 @@ from ..models import (
     assignees,
     deliveries,
     digest_items,
+    early_sms_statuses,
     email_opt_outs,
     known_requests,
     opt_outs,
@@ -154,16 +155,31 @@ class LedgerRepository:
         self.session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
             status=status, last_error=error))
 
-    def record_provider_status(self, provider_id: str, status: str):
-        """The provider's delivered or failed for a sent text: the ledger row as it was
-        (None for an unknown id)."""
+    def record_provider_status(self, provider_id: str, status: str, at: datetime):
+        """The provider's delivered or failed for a sent text: the ledger row as it was.
+        For an id not recorded yet (the callback beat the sender's commit) the status is
+        kept for the sender to apply (take_early_status), and None returned."""
         row = self.session.execute(select(deliveries).where(
             deliveries.c.provider_id == provider_id, deliveries.c.channel == "sms",
             deliveries.c.status.in_(("sent", "delivered", "failed"))).with_for_update()).first()
-        if row is not None:
-            self.session.execute(update(deliveries).where(deliveries.c.id == row.id)
-                                 .values(status=status))
+        if row is None:
+            self.session.execute(delete(early_sms_statuses).where(
+                early_sms_statuses.c.provider_id == provider_id))
+            self.session.execute(insert(early_sms_statuses).values(
+                provider_id=provider_id, status=status, received_at=at))
+            return None
+        self.session.execute(update(deliveries).where(deliveries.c.id == row.id)
+                             .values(status=status))
         return row
+
+    def take_early_status(self, provider_id: str) -> str | None:
+        """A status that came before the text was recorded as sent, if any (once)."""
+        status = self.session.execute(select(early_sms_statuses.c.status).where(
+            early_sms_statuses.c.provider_id == provider_id)).scalar_one_or_none()
+        if status is not None:
+            self.session.execute(delete(early_sms_statuses).where(
+                early_sms_statuses.c.provider_id == provider_id))
+        return status
 
     def mark_attempt_failed(self, delivery_id: int, attempts: int, error: str, given_up: bool,
                             next_attempt_at: datetime) -> None:

@@ -81,6 +81,12 @@ def upgrade() -> None:
         sa.Column("finished_at", sa.DateTime(timezone=True)),
     )
     op.create_table(
+        "early_sms_statuses",
+        sa.Column("provider_id", sa.String(200), primary_key=True),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("received_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
         "area_digest_items",
         sa.Column("id", BigId, primary_key=True, autoincrement=True),
         sa.Column("subscription_id", sa.String(36), nullable=False, index=True),
@@ -93,6 +99,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("area_digest_items")
+    op.drop_table("early_sms_statuses")
     op.drop_table("broadcasts")
     op.drop_table("subscriptions")
     op.drop_table("push_subscriptions")
