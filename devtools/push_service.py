@@ -26,6 +26,8 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 
+from devtools.sms_provider import keep
+
 
 def _b64decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
@@ -112,7 +114,7 @@ class PushService:
     def _keep(self, record: dict, name: str | None = None) -> None:
         self.count += 1
         path = self.folder / (name or f"{self.count:06d}-{record['platform']}.json")
-        path.write_text(json.dumps(record))
+        keep(path, record)
 
     @staticmethod
     async def _answer(send, status: int, body, headers=()):

@@ -24,6 +24,13 @@ from pathlib import Path
 from twilio.request_validator import RequestValidator
 
 
+def keep(path: Path, record: dict) -> None:
+    """Write the file whole or not at all: whoever reads the folder never sees half."""
+    partial = path.with_name(f".{path.name}.partial")
+    partial.write_text(json.dumps(record))
+    partial.replace(path)
+
+
 def make_handler(folder: Path, auth_token: str, undeliverable: set[str]):
     validator = RequestValidator(auth_token)
     counter = iter(range(1, 10**9))
@@ -59,7 +66,7 @@ def make_handler(folder: Path, auth_token: str, undeliverable: set[str]):
                 message = {"sid": sid, "id": sid, "account_sid": parts[2] if not generic else None,
                            "to": to, "from": sender, "body": body, "status": "queued",
                            "status_callback": status_callback, "idempotency_key": key}
-                (folder / f"{next(counter):06d}-{sid}.json").write_text(json.dumps(message))
+                keep(folder / f"{next(counter):06d}-{sid}.json", message)
                 if key:
                     seen[key] = message
             self._answer(201, message)
