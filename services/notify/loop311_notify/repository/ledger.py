@@ -159,6 +159,8 @@ class LedgerRepository:
         """The provider's delivered or failed for a sent text: the ledger row as it was.
         For an id not recorded yet (the callback beat the sender's commit) the status is
         kept for the sender to apply (take_early_status), and None returned."""
+        # With take_early_status's lock: one of the two sees what the other committed.
+        lock_for_transaction(self.session, f"sms-status:{provider_id}")
         row = self.session.execute(select(deliveries).where(
             deliveries.c.provider_id == provider_id, deliveries.c.channel == "sms",
             deliveries.c.status.in_(("sent", "delivered", "failed"))).with_for_update()).first()
@@ -173,7 +175,9 @@ class LedgerRepository:
         return row
 
     def take_early_status(self, provider_id: str) -> str | None:
-        """A status that came before the text was recorded as sent, if any (once)."""
+        """A status that came before the text was recorded as sent, if any (once). Call it
+        after recording the text as sent, in the same transaction."""
+        lock_for_transaction(self.session, f"sms-status:{provider_id}")
         status = self.session.execute(select(early_sms_statuses.c.status).where(
             early_sms_statuses.c.provider_id == provider_id)).scalar_one_or_none()
         if status is not None:
