@@ -202,6 +202,7 @@ def test_a_broadcast_reaches_each_address_once_in_batches_and_can_be_cancelled(u
     report = run(uow, handlers.broadcast_report, started["id"])
     assert (report["status"], report["recipients"], report["totals"]) == (
         "sending", 5, {"pending": 5})
+    assert datetime.fromisoformat(report["created_at"]).tzinfo is not None
     uow.session.execute(update(deliveries).where(deliveries.c.id == rows[0].id)
                         .values(status="sent"))
     assert run(uow, handlers.cancel_broadcast, started["id"])["not_sent"] == 4

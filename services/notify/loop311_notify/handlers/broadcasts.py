@@ -6,7 +6,7 @@ import hashlib
 import uuid
 from datetime import datetime
 
-from loop311_shared.clock import utcnow
+from loop311_shared.clock import iso, utcnow
 from loop311_shared.errors import Conflict, Invalid, NotFound, Unprocessable
 
 from ..commands import ImportTopics, StartBroadcast
@@ -82,8 +82,9 @@ def broadcast_report(uow: NotifyUnitOfWork, broadcast_id: str) -> dict:
             totals[status] = totals.get(status, 0) + count
     return {"id": broadcast.id, "status": broadcast.status, "topic": broadcast.topic,
             "area": broadcast.area, "recipients": broadcast.recipients,
-            "created_by": broadcast.created_by, "created_at": broadcast.created_at,
-            "finished_at": broadcast.finished_at, "totals": totals, "by_channel": by_channel}
+            "created_by": broadcast.created_by, "created_at": iso(broadcast.created_at),
+            "finished_at": iso(broadcast.finished_at),
+            "totals": totals, "by_channel": by_channel}
 
 
 def cancel_broadcast(uow: NotifyUnitOfWork, broadcast_id: str) -> dict:
