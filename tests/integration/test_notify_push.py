@@ -97,7 +97,7 @@ def notify(container_factory, service_config, push_service, apns_key):
         FCM_ACCESS_TOKEN=FCM_TOKEN, APNS_BASE_URL=push_service["url"],
         APNS_KEY_FILE=str(apns_key[0]), APNS_KEY_ID="KEY123", APNS_TEAM_ID="TEAM456",
         APNS_TOPIC="gov.city.loop311")
-    config["url"] = f"http://{config['WEB_SERVER_ADDRESS']}"
+    config["url"] = config["NOTIFY_PUBLIC_URL"] = f"http://{config['WEB_SERVER_ADDRESS']}"
     container_factory(NotifyService, config).start()
     return config
 
@@ -158,6 +158,8 @@ def test_a_browser_follows_its_request_and_decrypts_each_step(notify, push_servi
     message = browser.read(record)
     assert message["title"] == "Request #51 is acknowledged: Pothole Repair"
     assert "#51" in message["body"]
+    assert f"/u/{followed.json()['id']}/" in message["unsubscribe"]  # its own way out
+    assert requests.post(message["unsubscribe"], timeout=5).json()["status"] == "unsubscribed"
 
 
 def test_a_subscription_the_push_service_forgot_is_removed(notify, push_service):

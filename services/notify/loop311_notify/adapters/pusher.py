@@ -25,9 +25,11 @@ def send_pending_pushes(session, senders: dict, pacer=None, batch_size: int = 50
             raise Undeliverable("failed", f"no {subscription.platform} sender is configured")
         if pacer:
             pacer.wait()
-        # The way out is never the link a tap opens: it would unsubscribe by accident.
+        # The way out is never the link a tap opens (it would unsubscribe by accident): the
+        # service worker offers it as its own action.
         payload = {"title": row.subject, "body": row.body,
-                   "url": (row.values or {}).get("url") or ""}
+                   "url": (row.values or {}).get("url") or "",
+                   "unsubscribe": row.unsubscribe_url or ""}
         try:
             return sender.send(subscription, payload, idempotency_key(row.dedupe_key))
         except PushGone as gone:
