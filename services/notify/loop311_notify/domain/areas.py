@@ -46,6 +46,14 @@ class Area:
             raise AreaProblem(f"radius_m must be {MIN_RADIUS_M:g} to {MAX_RADIUS_M:g} metres")
         return cls(document["center"]["lat"], document["center"]["long"], float(radius))
 
+    @classmethod
+    def from_stored(cls, document: dict) -> "Area":
+        """From `document()`'s output, checked when it was stored: no checks again."""
+        if "polygon" in document:
+            return cls(polygon=document["polygon"])
+        return cls(document["center"]["lat"], document["center"]["long"],
+                   document["radius_m"])
+
     def document(self) -> dict:
         if self.polygon is not None:
             return {"polygon": self.polygon}

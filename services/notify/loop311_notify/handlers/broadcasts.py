@@ -56,7 +56,7 @@ def expand_broadcasts(uow: NotifyUnitOfWork, now: datetime) -> int:
     broadcast = uow.broadcasts.claim_expanding()
     if broadcast is None:
         return _finish_sent(uow, now)
-    target = Area.from_document(broadcast.area) if broadcast.area else None
+    target = Area.from_stored(broadcast.area) if broadcast.area else None
     batch = uow.subscriptions.audience_batch(broadcast.topic,
                                              target.bounds() if target else None,
                                              broadcast.cursor, BATCH)

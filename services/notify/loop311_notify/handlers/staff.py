@@ -42,9 +42,9 @@ def handle_sla_reminder_due(uow: NotifyUnitOfWork, event: Event) -> None:
         # The digest for the hour this reminder falls in, sent when that hour is over.
         now = utcnow()
         hour_over = now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
-        uow.work.add_digest_item(person.id, data["request_id"],
-                                 json.dumps({"request_id": data["request_id"], **values}),
-                                 f"digest:{event.id}:{person.id}", hour_over)
+        uow.work.staff_digests.add(person.id, data["request_id"],
+                                   json.dumps({"request_id": data["request_id"], **values}),
+                                   f"digest:{event.id}:{person.id}", hour_over)
         return
     _tell_staff(uow, event, "staff_reminder", data["assignee_id"], values)
 
@@ -77,8 +77,8 @@ def _tell_staff(uow, event, kind: str, staff_id, values: dict) -> None:
         return
     values = {"request_id": request_id, "greeting": greeting(person.name, None), **values}
     queue_message(uow, channel, key, kind, request_id, None, values, utcnow(),
-           contact_ref=f"staff:{person.id}",
-           address=person.phone if channel == "sms" else person.email)
+                  contact_ref=f"staff:{person.id}",
+                  address=person.phone if channel == "sms" else person.email)
 
 
 def staff_channel(uow, person) -> str | None:
@@ -91,8 +91,8 @@ def staff_channel(uow, person) -> str | None:
 def send_due_digests(uow: NotifyUnitOfWork, now) -> int:
     """One message per person whose digest hour is over, listing its reminders."""
     queued = 0
-    for staff_id in uow.work.staff_with_due_digest(now):
-        items = uow.work.take_due_items(staff_id, now)
+    for staff_id in uow.work.staff_digests.owners_due(now):
+        items = uow.work.staff_digests.take(staff_id, now)
         person = uow.staff.person(staff_id)
         channel = staff_channel(uow, person)
         if not items or channel is None:
@@ -101,7 +101,7 @@ def send_due_digests(uow: NotifyUnitOfWork, now) -> int:
                   "items": [json.loads(item.line) for item in items]}
         key = f"staff_digest:{staff_id}:{items[0].due_at:%Y%m%dT%H}:{items[0].id}"
         queue_message(uow, channel, key, "staff_digest", items[0].request_id, None, values, now,
-               contact_ref=f"staff:{staff_id}",
-               address=person.phone if channel == "sms" else person.email)
+                      contact_ref=f"staff:{staff_id}",
+                      address=person.phone if channel == "sms" else person.email)
         queued += 1
     return queued

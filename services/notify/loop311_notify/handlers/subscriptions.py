@@ -17,6 +17,7 @@ from loop311_shared.errors import Conflict, Forbidden, Invalid, NotFound, Unproc
 
 from ..commands import FollowByPush, Subscribe, SubscriptionLink
 from ..domain.areas import Area, AreaProblem
+from ..domain.messages import greeting
 from ..unit_of_work import NotifyUnitOfWork
 from .queueing import queue_message
 
@@ -106,6 +107,7 @@ def queue_for_followers(uow: NotifyUnitOfWork, event: Event, kind: str, values: 
     """Whoever follows the request (not its reporters) hears each step too."""
     request_id = event.data["request_id"]
     service_name = uow.ledger.service_name(request_id) or ""
+    send_at = _after_quiet_hours(uow)
     for subscription in uow.subscriptions.following(request_id):
         key = f"{kind}:{request_id}:{event.id}:sub:{subscription.id}"
         if uow.ledger.has_delivery(key):
@@ -113,9 +115,9 @@ def queue_for_followers(uow: NotifyUnitOfWork, event: Event, kind: str, values: 
         link = unsubscribe_url(uow, subscription.id, subscription.token)
         queue_message(uow, subscription.channel, key, kind, request_id, subscription.language,
                       {"request_id": request_id, "service_name": service_name,
-                       "greeting": "Hola:" if subscription.language == "es" else "Hello,",
+                       "greeting": greeting(None, subscription.language),
                        "rating_url": "", "unsubscribe_url": link, **values},
-                      _after_quiet_hours(uow), contact_ref=f"subscription:{subscription.id}",
+                      send_at, contact_ref=f"subscription:{subscription.id}",
                       address=subscription.address, unsubscribe_url=link)
 
 
@@ -127,16 +129,17 @@ def alert_areas(uow: NotifyUnitOfWork, request: dict) -> int:
     item = {"request_id": request["request_id"], "service_name": request["service_name"],
             "address": request["address"] or ""}
     matched = areas_holding(uow, request["lat"], request["long"], request["service_code"])
+    send_at, digest_due = _after_quiet_hours(uow), _next_digest(uow)
     for subscription in matched:
         key = f"area:{request['request_id']}:{subscription.id}"
         if subscription.frequency == "daily":
-            uow.subscriptions.add_digest_item(subscription.id, request["request_id"],
-                                              json.dumps(item), key, _next_digest(uow))
+            uow.subscriptions.area_digests.add(subscription.id, request["request_id"],
+                                               json.dumps(item), key, digest_due)
             continue
         link = unsubscribe_url(uow, subscription.id, subscription.token)
         queue_message(uow, subscription.channel, key, "area_alert", request["request_id"],
                       subscription.language, {**item, "unsubscribe_url": link},
-                      _after_quiet_hours(uow), contact_ref=f"subscription:{subscription.id}",
+                      send_at, contact_ref=f"subscription:{subscription.id}",
                       address=subscription.address, lane="bulk", unsubscribe_url=link)
     return len(matched)
 
@@ -147,20 +150,13 @@ def areas_holding(uow: NotifyUnitOfWork, lat: float, long: float, service_code: 
     return [subscription for subscription
             in uow.subscriptions.areas_around(lat, long, service_code)
             if (not subscription.categories or service_code in subscription.categories)
-            and Area(**_area_fields(subscription.area)).contains(lat, long)]
-
-
-def _area_fields(document: dict) -> dict:
-    if "polygon" in document:
-        return {"polygon": document["polygon"]}
-    return {"lat": document["center"]["lat"], "long": document["center"]["long"],
-            "radius_m": document["radius_m"]}
+            and Area.from_stored(subscription.area).contains(lat, long)]
 
 
 def send_due_area_digests(uow: NotifyUnitOfWork, now: datetime) -> int:
     queued = 0
-    for subscription_id in uow.subscriptions.with_due_digest(now):
-        items = uow.subscriptions.take_digest_items(subscription_id, now)
+    for subscription_id in uow.subscriptions.area_digests.owners_due(now):
+        items = uow.subscriptions.area_digests.take(subscription_id, now)
         subscription = uow.subscriptions.get(subscription_id)
         if not items or subscription is None or subscription.status != "active":
             continue

@@ -20,6 +20,7 @@ from ..models import (
     recipients,
     staff,
 )
+from .due_items import DueItems
 
 
 class LedgerRepository:
@@ -267,6 +268,7 @@ class WorkRepository:
 
     def __init__(self, session: Session):
         self.session = session
+        self.staff_digests = DueItems(session, digest_items, "staff_id")
 
     def set_assignee(self, request_id: str, assignee_id: str | None, at: datetime) -> None:
         """Keep the latest assignment, whatever order the events arrive in."""
@@ -283,29 +285,3 @@ class WorkRepository:
         return self.session.execute(select(assignees.c.assignee_id)
                                     .where(assignees.c.request_id == request_id)
                                     ).scalar_one_or_none()
-
-    def add_digest_item(self, staff_id: str, request_id: str, line: str, dedupe_key: str,
-                        due_at: datetime) -> None:
-        if self.session.execute(select(digest_items.c.id)
-                                .where(digest_items.c.dedupe_key == dedupe_key)).first():
-            return
-        self.session.execute(insert(digest_items).values(
-            staff_id=staff_id, request_id=request_id, line=line, dedupe_key=dedupe_key,
-            due_at=due_at))
-
-    def staff_with_due_digest(self, now: datetime) -> list[str]:
-        return list(self.session.execute(
-            select(digest_items.c.staff_id).where(digest_items.c.due_at <= now).distinct()
-        ).scalars())
-
-    def take_due_items(self, staff_id: str, now: datetime):
-        """The person's due items, locked against other replicas and deleted; [] when
-        another replica holds them."""
-        rows = self.session.execute(
-            select(digest_items).where(digest_items.c.staff_id == staff_id,
-                                       digest_items.c.due_at <= now)
-            .order_by(digest_items.c.id).with_for_update(skip_locked=True)).all()
-        if rows:
-            self.session.execute(delete(digest_items).where(
-                digest_items.c.id.in_([row.id for row in rows])))
-        return rows

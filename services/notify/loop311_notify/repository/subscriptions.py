@@ -19,6 +19,7 @@ from ..models import (
     push_subscriptions,
     subscriptions,
 )
+from .due_items import DueItems
 
 
 class PushRepository:
@@ -58,6 +59,7 @@ class PushRepository:
 class SubscriptionRepository:
     def __init__(self, session: Session):
         self.session = session
+        self.area_digests = DueItems(session, area_digest_items, "subscription_id")
 
     def add(self, **values) -> None:
         self.session.execute(insert(subscriptions).values(**values))
@@ -120,29 +122,6 @@ class SubscriptionRepository:
             query = query.where(c.kind == "area", c.min_lat <= north, c.max_lat >= south,
                                 c.min_long <= east, c.max_long >= west)
         return self.session.execute(query.order_by(c.id).limit(limit)).all()
-
-    def add_digest_item(self, subscription_id: str, request_id: str, line: str, dedupe_key: str,
-                        due_at: datetime) -> None:
-        if self.session.execute(select(area_digest_items.c.id).where(
-                area_digest_items.c.dedupe_key == dedupe_key)).first() is None:
-            self.session.execute(insert(area_digest_items).values(
-                subscription_id=subscription_id, request_id=request_id, line=line,
-                dedupe_key=dedupe_key, due_at=due_at))
-
-    def with_due_digest(self, now: datetime) -> list[str]:
-        return list(self.session.execute(select(area_digest_items.c.subscription_id)
-                                         .where(area_digest_items.c.due_at <= now)
-                                         .distinct()).scalars())
-
-    def take_digest_items(self, subscription_id: str, now: datetime):
-        rows = self.session.execute(
-            select(area_digest_items).where(area_digest_items.c.subscription_id == subscription_id,
-                                            area_digest_items.c.due_at <= now)
-            .order_by(area_digest_items.c.id).with_for_update(skip_locked=True)).all()
-        if rows:
-            self.session.execute(delete(area_digest_items).where(
-                area_digest_items.c.id.in_([row.id for row in rows])))
-        return rows
 
 
 def _haversine_m(lat: float, long: float):
