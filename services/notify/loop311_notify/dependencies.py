@@ -23,26 +23,31 @@ class Templates(DependencyProvider):
         return self.messages
 
 
-class DigestComposer(BackgroundDrain):
-    """Queues each digest once it is due: staff's hourly ones, area subscribers' daily."""
+class NotifyDrain(BackgroundDrain):
+    """A background loop that runs notify handlers, each batch in a unit of work."""
 
     poll_setting = "mail_poll_seconds"
 
     def setup(self):
         super().setup()
         self.settings = settings_of(self.container, NotifySettings)
+        self.policy = NotifyPolicy.from_settings(self.settings)
+
+    def _unit_of_work(self, session) -> NotifyUnitOfWork:
+        return NotifyUnitOfWork(session, None, sms=self.settings.sms_enabled,
+                                policy=self.policy)
+
+
+class DigestComposer(NotifyDrain):
+    """Queues each digest once it is due: staff's hourly ones, area subscribers' daily."""
 
     def drain_once(self, session) -> int:
         now = utcnow()
         staff = run(self._unit_of_work(session), handlers.send_due_digests, now)
         return staff + run(self._unit_of_work(session), handlers.send_due_area_digests, now)
 
-    def _unit_of_work(self, session) -> NotifyUnitOfWork:
-        return NotifyUnitOfWork(session, None, sms=self.settings.sms_enabled,
-                                policy=NotifyPolicy.from_settings(self.settings))
 
-
-class BroadcastExpander(DigestComposer):
+class BroadcastExpander(NotifyDrain):
     """Expands broadcasts into the ledger a batch per transaction, and marks them done
     once nothing of theirs is pending."""
 
