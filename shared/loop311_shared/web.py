@@ -6,6 +6,7 @@ document is generated from the same marshmallow schemas the entrypoints load.
 """
 import json
 from dataclasses import dataclass, field
+from html import escape
 
 from nameko.web.handlers import HttpRequestHandler
 from nameko.web.server import WebServer, WsgiApp
@@ -41,6 +42,19 @@ def status_for(error: DomainError) -> int:
 
 def json_response(payload, status: int = 200) -> Response:
     return Response(json.dumps(payload, default=str), status=status, mimetype="application/json")
+
+
+PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
+</head><body style="font-family: sans-serif; max-width: 36em; margin: 2em auto">
+<h1>{title}</h1><p>{text}</p>{extra}</body></html>"""
+
+
+def html_page(title: str, text: str, extra_html: str = "") -> Response:
+    """The small page a resident lands on from a link in a message: a title, a sentence
+    (both escaped) and, maybe, a form the caller built."""
+    return Response(PAGE.format(title=escape(title), text=escape(text), extra=extra_html),
+                    content_type="text/html; charset=utf-8")
 
 
 def error_response(status: int, description: str) -> Response:

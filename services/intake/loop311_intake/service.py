@@ -191,8 +191,7 @@ class IntakeService(OperationalEndpoints):
 
     @staticmethod
     def _rating_page(request, request_id, answer, link):
-        return Response(rating_page(request_id, answer, link, request.path),
-                        content_type="text/html; charset=utf-8")
+        return rating_page(request_id, answer, link, request.path)
 
     # Staff and dispatchers.
 

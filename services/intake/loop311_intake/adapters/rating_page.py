@@ -1,10 +1,10 @@
 """The small pages a resident sees after following the satisfaction links of an email."""
 from html import escape
 
-PAGE = """<!doctype html><html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1"><title>{title}</title>
-</head><body style="font-family: sans-serif; max-width: 36em; margin: 2em auto">
-<h1>{title}</h1><p>{text}</p>{form}</body></html>"""
+from werkzeug.wrappers import Response
+
+from loop311_shared.web import html_page
+
 FORM = """<form method="post" action="{action}">
 <input type="hidden" name="token" value="{token}"><input type="hidden" name="contact" value="{contact}">
 <input type="hidden" name="not_fixed" value="true">{score}
@@ -13,7 +13,7 @@ FORM = """<form method="post" action="{action}">
 <button type="submit">It is not fixed: reopen request {request_id}</button></form>"""
 
 
-def rating_page(request_id: str, answer: dict | None, link: dict, action: str) -> str:
+def rating_page(request_id: str, answer: dict | None, link: dict, action: str) -> Response:
     """Thanks for a rating (`answer`), or the form that reopens a request not fixed."""
     if answer and answer["not_fixed"]:
         title, text = "Request reopened", (f"Thank you. Request {request_id} is open again and "
@@ -29,4 +29,4 @@ def rating_page(request_id: str, answer: dict | None, link: dict, action: str) -
     form = "" if answer and answer["not_fixed"] else FORM.format(
         action=escape(action), token=escape(link["token"]), contact=escape(link["contact"]),
         score=score, request_id=escape(request_id))
-    return PAGE.format(title=escape(title), text=escape(text), form=form)
+    return html_page(title, text, form)
