@@ -1,4 +1,5 @@
 from datetime import datetime, timezone
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 
 def utcnow() -> datetime:
@@ -16,3 +17,12 @@ def as_utc(moment: datetime | None) -> datetime | None:
 def iso(moment: datetime | None) -> str | None:
     """A stored moment as ISO 8601 with its offset (None stays None)."""
     return None if moment is None else as_utc(moment).isoformat()
+
+
+def is_time_zone(name: str) -> bool:
+    """Whether `name` is an IANA time zone this machine knows (America/New_York)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True

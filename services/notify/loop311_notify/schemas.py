@@ -1,7 +1,8 @@
 """HTTP bodies of notify's API (events' contracts live in loop311_contracts)."""
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
+
+from loop311_shared.clock import is_time_zone
 
 from .domain.messages import LANGUAGES
 from .domain.preferences import CHANNELS
@@ -45,11 +46,9 @@ class PreferencesSchema(PreferencesQuerySchema):
 
     @validates("time_zone")
     def known_zone(self, value, **kwargs):
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not is_time_zone(value):
             raise ValidationError(f"unknown time zone {value!r}: use an IANA name such as "
-                                  "America/New_York") from None
+                                  "America/New_York")
 
     def changes(self, loaded: dict) -> dict:
         """The preference columns this body sets."""

@@ -1,8 +1,8 @@
 """Every environment variable notify reads, parsed once at start (see loop311_shared.settings)."""
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator
 
+from loop311_shared.clock import is_time_zone
 from loop311_shared.settings import ServiceSettings
 
 
@@ -79,11 +79,9 @@ class NotifySettings(ServiceSettings):
     @field_validator("resident_time_zone")
     @classmethod
     def known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        if not is_time_zone(value):
             raise ValueError(f"unknown time zone {value!r} (an IANA name such as "
-                             "America/New_York)") from None
+                             "America/New_York)")
         return value
 
     @property

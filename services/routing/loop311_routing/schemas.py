@@ -6,10 +6,10 @@ area lies outside their jurisdiction) is checked by the import handler.
 """
 import re
 from collections import Counter
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from loop311_shared.clock import is_time_zone
 from loop311_shared.reference_data import in_force_schema
 
 from .domain.rules import DAYS
@@ -26,10 +26,8 @@ def text(max_length: int, **kwargs) -> fields.String:
 
 
 def known_zone(name: str) -> None:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationError(f"{name!r} is not a time zone (like America/New_York)") from None
+    if not is_time_zone(name):
+        raise ValidationError(f"{name!r} is not a time zone (like America/New_York)")
 
 
 def clock_time(value: str) -> None:

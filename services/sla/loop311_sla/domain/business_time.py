@@ -9,9 +9,11 @@ from collections.abc import Iterable
 from contextlib import suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 import holidays as holiday_library
+
+from loop311_shared.clock import is_time_zone
 
 DAY_KEYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 HH_MM = re.compile(r"\d{2}:\d{2}")
@@ -32,10 +34,8 @@ class Calendar:
     holidays: frozenset[date]
 
     def __post_init__(self):
-        try:
-            ZoneInfo(self.timezone)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise CalendarError(f"unknown time zone {self.timezone!r}") from None
+        if not is_time_zone(self.timezone):
+            raise CalendarError(f"unknown time zone {self.timezone!r}")
         for weekday, spans in self.hours.items():
             for start, end in spans:
                 if start >= end:
