@@ -9,7 +9,6 @@ with warnings.catch_warnings():
 eventlet.monkey_patch()
 
 import os  # noqa: E402
-import socket  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
 import uuid  # noqa: E402
@@ -19,7 +18,15 @@ import pytest  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from loop311_shared.db import with_driver  # noqa: E402
-from support import DEMO_PLATFORM, TEST_ADMIN_TOKEN, TEST_API_KEY, Mailbox, free_port, wait_until  # noqa: E402
+from support import (  # noqa: E402
+    DEMO_PLATFORM,
+    TEST_ADMIN_TOKEN,
+    TEST_API_KEY,
+    Mailbox,
+    accepting,
+    free_port,
+    wait_until,
+)
 
 ADMIN_DATABASE_URL = os.environ.get(
     "TEST_ADMIN_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -104,21 +111,13 @@ def sms_provider(tmp_path):
              str(folder), "--auth-token", auth_token, "--undeliverable", undeliverable],
             cwd=Path(__file__).resolve().parent.parent,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
-        wait_until(lambda: _accepting(port), timeout=20, message="SMS provider did not start")
+        wait_until(lambda: accepting(port), timeout=20, message="SMS provider did not start")
         return {"url": f"http://127.0.0.1:{port}", "folder": folder}
 
     yield start
     for process in processes:
         process.terminate()
         process.wait(timeout=10)
-
-
-def _accepting(port) -> bool:
-    try:
-        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture

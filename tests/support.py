@@ -40,17 +40,22 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def accepting(port: int) -> bool:
+    """Whether something listens on this local port yet."""
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+        return True
+    except OSError:
+        return False
+
+
 class Mailbox:
     def __init__(self, maildir, port):
         self.maildir = maildir
         self.port = port
 
     def accepting(self) -> bool:
-        try:
-            socket.create_connection(("127.0.0.1", self.port), timeout=0.5).close()
-            return True
-        except OSError:
-            return False
+        return accepting(self.port)
 
     def messages(self):
         if not (self.maildir / "new").exists():

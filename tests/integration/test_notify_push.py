@@ -26,7 +26,7 @@ from loop311_notify.models import (
 )
 from loop311_notify.service import NotifyService
 from loop311_shared.db import make_engine
-from support import free_port, publish_envelope, wait_until
+from support import accepting, free_port, publish_envelope, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 VAPID_PRIVATE_KEY = "Ei3XeF--AwUSuYZJ6qAHH7hUJGq3LcxcA9oVMk-vaSM"  # tests only
@@ -74,19 +74,10 @@ def push_service(tmp_path, apns_key):
         [sys.executable, "-m", "devtools.push_service", "--port", str(port), "--dir", str(folder),
          "--fcm-token", FCM_TOKEN, "--apns-public-key", str(apns_key[1])], cwd=ROOT,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    wait_until(lambda: _answers(url), timeout=20, message="the push service did not start")
-    yield {"url": url, "folder": folder}
+    wait_until(lambda: accepting(port), timeout=20, message="the push service did not start")
+    yield {"url": f"http://127.0.0.1:{port}", "folder": folder}
     process.terminate()
     process.wait(timeout=10)
-
-
-def _answers(url):
-    try:
-        requests.get(url, timeout=1)
-        return True
-    except OSError:
-        return False
 
 
 @pytest.fixture
