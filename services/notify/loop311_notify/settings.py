@@ -85,6 +85,18 @@ class NotifySettings(ServiceSettings):
         return value
 
     @property
+    def push_platforms(self) -> frozenset[str]:
+        """The push platforms this deployment can reach."""
+        platforms = set()
+        if self.vapid_private_key:
+            platforms.add("webpush")
+        if self.fcm_project_id and (self.fcm_credentials_file or self.fcm_access_token):
+            platforms.add("fcm")
+        if self.apns_key_file:
+            platforms.add("apns")
+        return frozenset(platforms)
+
+    @property
     def sms_enabled(self) -> bool:
         if self.sms_provider == "http":
             return bool(self.sms_http_url and self.sms_from)

@@ -35,10 +35,9 @@ class NotifyPolicy:
 
     @classmethod
     def from_settings(cls, settings) -> "NotifyPolicy":
-        from .adapters.push import configured_platforms
         return cls(settings.quiet_hours, settings.resident_time_zone,
                    settings.intake_public_url.rstrip("/"), settings.notify_public_url.rstrip("/"),
-                   settings.default_phone_region, configured_platforms(settings),
+                   settings.default_phone_region, settings.push_platforms,
                    settings.push_allow_http)
 
     def quiet(self, preference) -> QuietHours | None:

@@ -1,6 +1,7 @@
 """Push: Web Push (RFC 8030, payloads encrypted per RFC 8291, VAPID per RFC 8292) through
 pywebpush, and the app stores' services, FCM HTTP v1 and APNs (HTTP/2, token auth). Each
 sender's address is configurable, so the local push service stands in for all three."""
+import base64
 import json
 import time
 import uuid
@@ -8,7 +9,13 @@ import uuid
 import httpx
 import jwt
 import requests
+from cryptography.hazmat.primitives import serialization
+from google.auth.transport.requests import Request as GoogleRequest
+from google.oauth2 import service_account
+from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush
+
+from loop311_shared.errors import NotFound
 
 FCM_SCOPE = "https://www.googleapis.com/auth/firebase.messaging"
 
@@ -62,7 +69,6 @@ class FcmSender:
         self.static_token = settings.fcm_access_token
         self.credentials = None
         if settings.fcm_credentials_file:
-            from google.oauth2 import service_account
             self.credentials = service_account.Credentials.from_service_account_file(
                 settings.fcm_credentials_file, scopes=[FCM_SCOPE])
         self.session = requests.Session()
@@ -71,8 +77,7 @@ class FcmSender:
         if self.credentials is None:
             return self.static_token
         if not self.credentials.valid:
-            from google.auth.transport.requests import Request
-            self.credentials.refresh(Request())
+            self.credentials.refresh(GoogleRequest())
         return self.credentials.token
 
     def send(self, subscription, payload: dict, key: str) -> str | None:
@@ -122,32 +127,13 @@ class ApnsSender:
 SENDERS = {"webpush": WebPushSender, "fcm": FcmSender, "apns": ApnsSender}
 
 
-def configured_platforms(settings) -> frozenset[str]:
-    """The push platforms this deployment can reach."""
-    platforms = set()
-    if settings.vapid_private_key:
-        platforms.add("webpush")
-    if settings.fcm_project_id and (settings.fcm_credentials_file or settings.fcm_access_token):
-        platforms.add("fcm")
-    if settings.apns_key_file:
-        platforms.add("apns")
-    return frozenset(platforms)
-
-
 def push_senders(settings) -> dict:
     """A sender for each configured platform, by name."""
-    return {platform: SENDERS[platform](settings) for platform in configured_platforms(settings)}
+    return {platform: SENDERS[platform](settings) for platform in settings.push_platforms}
 
 
 def vapid_public_key(settings) -> str:
     """The applicationServerKey a page passes to pushManager.subscribe (base64url)."""
-    import base64
-
-    from cryptography.hazmat.primitives import serialization
-    from py_vapid import Vapid02
-
-    from loop311_shared.errors import NotFound
-
     if not settings.vapid_private_key:
         raise NotFound("Web Push is not enabled here")
     key = Vapid02.from_string(settings.vapid_private_key)
