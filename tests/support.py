@@ -156,3 +156,15 @@ def request_created(request_id, service_code="pothole", lat=27.7705, long=-82.63
         "description": "deep", "lat": lat, "long": long, "address": None, "channel": "web",
         "priority": "normal",
         "contact_ref": None, "requested_at": datetime.now(timezone.utc)})
+
+
+def rows(database_url: str, query) -> list:
+    """A query's rows, read from a service's database on a connection of the test's own."""
+    from loop311_shared.db import make_engine
+
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            return connection.execute(query).all()
+    finally:
+        engine.dispose()

@@ -2,12 +2,11 @@
 none twice (at most the one message in flight again, under the same Message-ID)."""
 import pytest
 import requests
-from sqlalchemy import create_engine, select
+from sqlalchemy import select
 
 from devtools.localsuite import SERVICES, SUITE_ADMIN_TOKEN, LocalSuite
 from loop311_notify.models import subscriptions
-from loop311_shared.db import with_driver
-from support import free_port, wait_until
+from support import free_port, rows, wait_until
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"Authorization": f"Bearer {SUITE_ADMIN_TOKEN}"}
@@ -38,10 +37,7 @@ def test_a_broadcast_resumes_after_notify_is_killed_and_nobody_gets_it_twice(sui
             "kind": "topic", "channel": "email", "email": f"resident{number}@example.org",
             "topic": "storm", "language": "es" if number % 4 == 0 else "en"}, timeout=10)
         assert answer.status_code == 201, answer.text
-    engine = create_engine(with_driver(suite.database_urls["notify"]))
-    with engine.connect() as connection:
-        tokens = connection.execute(select(subscriptions.c.id, subscriptions.c.token)).all()
-    engine.dispose()
+    tokens = rows(suite.database_urls["notify"], select(subscriptions.c.id, subscriptions.c.token))
     for subscription_id, token in tokens:
         assert requests.get(f"{notify}/notify/v1/subscriptions/{subscription_id}/confirm",
                             params={"token": token}, timeout=10).status_code == 200

@@ -25,8 +25,7 @@ from loop311_notify.models import (
     subscriptions,
 )
 from loop311_notify.service import NotifyService
-from loop311_shared.db import make_engine
-from support import accepting, free_port, publish_envelope, wait_until
+from support import accepting, free_port, publish_envelope, rows, wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 VAPID_PRIVATE_KEY = "Ei3XeF--AwUSuYZJ6qAHH7hUJGq3LcxcA9oVMk-vaSM"  # tests only
@@ -103,7 +102,7 @@ def report(config, request_id):
         "contact_ref": f"c-{request_id}", "request_id": request_id, "email": None,
         "phone": None, "first_name": "Ada", "last_name": None, "language": None,
         "request_token": f"token-{request_id}"}))
-    wait_until(lambda: rows(config, select(recipients.c.contact_ref).join(
+    wait_until(lambda: rows(config["DATABASE_URL"], select(recipients.c.contact_ref).join(
         known_requests, known_requests.c.request_id == recipients.c.request_id).where(
         recipients.c.request_id == request_id)),
         message="notify never learned the request and its reporter")
@@ -114,14 +113,6 @@ def acknowledge(config, request_id):
         "request_id": request_id, "service_code": "pothole", "previous_status": "open",
         "status": "acknowledged", "resolution": None, "public_note": None,
         "changed_at": datetime.now(timezone.utc)}))
-
-
-def rows(config, query):
-    engine = make_engine(config["DATABASE_URL"])
-    with engine.connect() as connection:
-        found = connection.execute(query).all()
-    engine.dispose()
-    return found
 
 
 def kept(push_service, platform):
@@ -161,13 +152,13 @@ def test_a_subscription_the_push_service_forgot_is_removed(notify, push_service)
                                       "subscription": browser.subscription}},
         timeout=5).status_code == 201
     acknowledge(notify, "52")
-    wait_until(lambda: not rows(notify, select(push_subscriptions.c.id).where(
+    wait_until(lambda: not rows(notify["DATABASE_URL"], select(push_subscriptions.c.id).where(
         push_subscriptions.c.address.like("%gone-52"))), message="the 410 was not acted on")
-    failed = rows(notify, select(deliveries.c.status, deliveries.c.last_error).where(
+    failed = rows(notify["DATABASE_URL"], select(deliveries.c.status, deliveries.c.last_error).where(
         deliveries.c.channel == "push", deliveries.c.request_id == "52",
         deliveries.c.last_error.like("%410%")))
     assert [status for status, _ in failed] == ["failed"]
-    assert "unsubscribed" in {status for (status,) in rows(notify, select(
+    assert "unsubscribed" in {status for (status,) in rows(notify["DATABASE_URL"], select(
         subscriptions.c.status).where(subscriptions.c.request_id == "52"))}
 
 
@@ -190,7 +181,7 @@ def test_apps_get_the_same_news_through_fcm_and_apns(notify, push_service):
     assert (apns["device_token"], apns["topic"], apns["team"]) == (
         "a1b2c3d4e5f6apns53", "gov.city.loop311", "TEAM456")
     assert "#53" in apns["payload"]["aps"]["alert"]["body"]
-    wait_until(lambda: not rows(notify, select(push_subscriptions.c.id).where(
+    wait_until(lambda: not rows(notify["DATABASE_URL"], select(push_subscriptions.c.id).where(
         push_subscriptions.c.address == "gone-apns-53")), message="APNs' 410 was not acted on")
 
 

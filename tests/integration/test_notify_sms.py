@@ -12,8 +12,7 @@ from sqlalchemy import func, select
 from loop311_contracts.envelope import make_envelope
 from loop311_notify.models import deliveries, inbox, opt_outs
 from loop311_notify.service import NotifyService
-from loop311_shared.db import make_engine
-from support import publish_envelope, wait_until
+from support import publish_envelope, rows, wait_until
 
 TOKEN = "provider-token"
 SENDER = "+17275550311"
@@ -53,12 +52,8 @@ def texts(provider):
 
 
 def status_of(config, request_id):
-    engine = make_engine(config["DATABASE_URL"])
-    with engine.connect() as connection:
-        found = connection.execute(select(deliveries.c.status)
-                                   .where(deliveries.c.request_id == request_id)).scalars().all()
-    engine.dispose()
-    return found
+    return [status for (status,) in rows(config["DATABASE_URL"], select(deliveries.c.status)
+                                         .where(deliveries.c.request_id == request_id))]
 
 
 def test_a_resident_with_only_a_phone_is_texted_and_the_delivery_is_recorded(notify, provider):
@@ -75,23 +70,16 @@ def test_a_number_that_texted_stop_gets_nothing(notify, provider):
     publish_envelope(notify["AMQP_URI"], make_envelope("resident_opted_out", "opt-out", {
         "phone": "+17275550111", "opted_out": True, "changed_at": datetime.now(timezone.utc)}))
     def stopped():
-        engine = make_engine(notify["DATABASE_URL"])
-        with engine.connect() as connection:
-            found = connection.execute(select(opt_outs.c.opted_out)).scalars().all()
-        engine.dispose()
-        return found == [True]
+        return [tuple(row) for row in rows(notify["DATABASE_URL"],
+                                           select(opt_outs.c.opted_out))] == [(True,)]
     wait_until(stopped, message="notify never recorded the STOP")
     report(notify, "42", "+17275550100")
     wait_until(lambda: texts(provider), message="the control text never came")
     report(notify, "43", "+17275550111")
     report(notify, "44", "+17275550100")  # sent after 43 was handled
 
-    def handled():
-        engine = make_engine(notify["DATABASE_URL"])
-        with engine.connect() as connection:
-            count = connection.execute(select(func.count()).select_from(inbox)).scalar_one()
-        engine.dispose()
-        return count == 7  # the STOP, and each report's contact and request
+    def handled():  # the STOP, and each report's contact and request
+        return rows(notify["DATABASE_URL"], select(func.count()).select_from(inbox))[0][0] == 7
     wait_until(handled, message="notify never handled every event")
     wait_until(lambda: len(texts(provider)) == 2, message="the second control text never came")
     assert {t["to"] for t in texts(provider)} == {"+17275550100"}
@@ -106,14 +94,9 @@ def test_a_forged_status_callback_is_refused(notify):
 
 
 def ledger(config, request_id):
-    engine = make_engine(config["DATABASE_URL"])
-    with engine.connect() as connection:
-        found = connection.execute(
-            select(deliveries.c.channel, deliveries.c.kind, deliveries.c.recipient,
-                   deliveries.c.status).where(deliveries.c.request_id == request_id)
-            .order_by(deliveries.c.id)).all()
-    engine.dispose()
-    return [tuple(row) for row in found]
+    return [tuple(row) for row in rows(config["DATABASE_URL"], select(
+        deliveries.c.channel, deliveries.c.kind, deliveries.c.recipient, deliveries.c.status)
+        .where(deliveries.c.request_id == request_id).order_by(deliveries.c.id))]
 
 
 def preferences(config, request_id, method="PUT", **body):

@@ -14,7 +14,7 @@ from loop311_contracts.envelope import make_envelope
 from loop311_notify.models import known_requests, subscriptions
 from loop311_notify.service import NotifyService
 from loop311_shared.db import make_engine
-from support import TEST_ADMIN_TOKEN, free_port, publish_envelope, wait_until
+from support import TEST_ADMIN_TOKEN, free_port, publish_envelope, rows, wait_until
 
 SMS_TOKEN = "provider-token"
 ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
@@ -108,12 +108,8 @@ def test_an_area_subscriber_confirms_hears_of_new_reports_inside_and_leaves_in_o
 
 
 def known(config, request_id) -> bool:
-    engine = make_engine(config["DATABASE_URL"])
-    with engine.connect() as connection:
-        found = connection.execute(select(known_requests.c.request_id).where(
-            known_requests.c.request_id == request_id)).first()
-    engine.dispose()
-    return found is not None
+    return bool(rows(config["DATABASE_URL"], select(known_requests.c.request_id).where(
+        known_requests.c.request_id == request_id)))
 
 
 def mail_to(sink, address):
@@ -136,10 +132,7 @@ def subscribe_phones(notify, count, start=0):
 
 
 def confirm_all(notify, ids):
-    engine = make_engine(notify["DATABASE_URL"])
-    with engine.connect() as connection:
-        tokens = dict(connection.execute(select(subscriptions.c.id, subscriptions.c.token)).all())
-    engine.dispose()
+    tokens = dict(rows(notify["DATABASE_URL"], select(subscriptions.c.id, subscriptions.c.token)))
     for subscription_id in ids:
         assert requests.get(f"{notify['url']}/notify/v1/subscriptions/{subscription_id}/confirm",
                             params={"token": tokens[subscription_id]},
