@@ -38,10 +38,11 @@ PACKAGES := -e contracts -e shared -e services/intake -e services/routing -e ser
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: constraints.txt requirements-dev.txt contracts/pyproject.toml shared/pyproject.toml services/*/pyproject.toml
+$(VENV)/.installed: constraints.txt requirements-dev.txt contracts/pyproject.toml shared/pyproject.toml services/*/pyproject.toml devtools/asyncapi/package-lock.json
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -c constraints.txt $(PACKAGES) -r requirements-dev.txt
+	npm ci --prefix devtools/asyncapi --no-audit --no-fund --silent
 	touch $@
 
 run: install

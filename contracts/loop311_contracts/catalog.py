@@ -44,11 +44,13 @@ CATALOG = {
         EventContract(
             "resident_opted_out", 1, "intake", schemas.ResidentOptedOutV1, private=True,
         ),
-        EventContract("request_assigned", 2, "routing", schemas.RequestAssignedV2,
-                      upcasters={1: schemas.request_assigned_v1_to_v2}),
+        EventContract("request_assigned", 3, "routing", schemas.RequestAssignedV3,
+                      upcasters={1: schemas.request_assigned_v1_to_v2,
+                                 2: schemas.without_assignee_name}),
         EventContract("request_needs_triage", 2, "routing", schemas.RequestNeedsTriageV2,
                       upcasters={1: schemas.request_needs_triage_v1_to_v2}),
-        EventContract("request_reassigned", 1, "routing", schemas.RequestReassignedV1),
+        EventContract("request_reassigned", 2, "routing", schemas.RequestReassignedV2,
+                      upcasters={1: schemas.without_assignee_name}),
         EventContract("staff_directory_recorded", 2, "routing",
                       schemas.StaffDirectoryRecordedV2, private=True,
                       upcasters={1: schemas.staff_directory_recorded_v1_to_v2}),
@@ -75,6 +77,9 @@ SUBSCRIPTIONS = {
                "request_assigned", "request_reassigned", "sla_reminder_due", "sla_escalated",
                "resident_rated"),
 }
+PUBLIC_EVENT_TYPES = tuple(c.type for c in CATALOG.values() if not c.private)
+# notify's webhook fan-out takes every public event, on queues of its own.
+SUBSCRIPTIONS["webhooks"] = PUBLIC_EVENT_TYPES
 
 
 def contract_for(event_type: str) -> EventContract:

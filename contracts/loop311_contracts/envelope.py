@@ -60,6 +60,16 @@ def make_envelope(event_type: str, subject: str, data: dict, *, time: datetime |
     }
 
 
+def envelope_of(event: Event) -> dict:
+    """The envelope of an event read with `read_envelope`, as its current version: what
+    went on the bus, upcast (webhooks forward it)."""
+    contract = contract_for(event.type)
+    return {"specversion": SPEC_VERSION, "id": event.id, "source": f"/loop311/{contract.source}",
+            "type": event.type, "time": event.time.isoformat(), "subject": event.subject,
+            "datacontenttype": "application/json", "dataversion": contract.version,
+            "data": contract.schema().dump(event.data)}
+
+
 def read_envelope(body) -> Event:
     """Validate an incoming envelope, upcast old data versions, and load the data."""
     if not isinstance(body, dict):

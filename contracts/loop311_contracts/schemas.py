@@ -97,6 +97,20 @@ def request_assigned_v1_to_v2(data: dict) -> dict:
             "assignee_name": None, "rule_id": None}
 
 
+class RequestAssignedV3(RequestAssignedV2):
+    """v3 drops `assignee_name`: a person's name is contact detail and public events carry
+    none (the privacy check in the tests). `assignee_id` still says who; staff tools look
+    the person up in routing's directory."""
+
+    class Meta(EventData.Meta):
+        exclude = ("assignee_name",)
+
+
+def without_assignee_name(data: dict) -> dict:
+    """request_assigned v2 -> v3 and request_reassigned v1 -> v2."""
+    return {key: value for key, value in data.items() if key != "assignee_name"}
+
+
 TRIAGE_REASONS = ("no_location", "outside_every_jurisdiction", "not_served", "no_matching_rule",
                   "category_unknown")
 
@@ -141,6 +155,13 @@ class RequestReassignedV1(EventData):
     reason = fields.String(required=True)
     reassigned_by = fields.String(required=True)
     reassigned_at = fields.AwareDateTime(required=True)
+
+
+class RequestReassignedV2(RequestReassignedV1):
+    """v2 drops `assignee_name` (see RequestAssignedV3)."""
+
+    class Meta(EventData.Meta):
+        exclude = ("assignee_name",)
 
 
 class JurisdictionOffersV1(EventData):

@@ -25,6 +25,7 @@ from .topology import (
     consumer_queue,
     dead_letter_queue,
     declare,
+    declare_replay_stream,
     event_exchange,
     queues_for_published,
     retry_queue,
@@ -42,13 +43,14 @@ class EventHandler(Consumer):
     The decorated method receives a validated, upcast `Event`.
     """
 
-    def __init__(self, event_type, **kwargs):
+    def __init__(self, event_type, consumer=None, **kwargs):
         contract_for(event_type)  # fail at import time on a typo
         self.event_type = event_type
+        self.consumer = consumer  # the queues' owner: the service's name unless given
         super().__init__(queue=None, requeue_on_error=False, **kwargs)
 
     def setup(self):
-        consumer = self.container.service_name
+        consumer = self.consumer or self.container.service_name
         self.queue = consumer_queue(consumer, self.event_type)
         self.delays = settings_of(self.container).event_retry_delays_ms
         self.retry_queues = [retry_queue(self.queue.name, delay) for delay in self.delays]
@@ -114,6 +116,15 @@ class EventHandler(Consumer):
 handle_event = EventHandler.decorator
 
 
+def handle_events(event_types, consumer=None):
+    """One method for several event types, each from its own queue."""
+    def decorate(method):
+        for event_type in event_types:
+            method = handle_event(event_type, consumer=consumer)(method)
+        return method
+    return decorate
+
+
 class OutboxRelay(BackgroundDrain):
     """Publishes committed outbox rows with publisher confirms.
 
@@ -136,8 +147,12 @@ class OutboxRelay(BackgroundDrain):
         entities = [event_exchange(c.exchange) for c in published]
         for contract in published:
             entities.extend(queues_for_published(contract.type))
+        public = sorted({c.exchange for c in published if not c.private})
         with Connection(self.amqp_uri) as connection:
             declare(connection, entities)
+            if public:
+                declare_replay_stream(connection, public,
+                                      settings_of(self.container).event_replay_retention)
 
     def _publish(self, exchange, routing_key, envelope):
         self.publisher.publish(

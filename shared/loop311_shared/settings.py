@@ -51,6 +51,10 @@ class ServiceSettings(BaseSettings):
         (1_000, 5_000, 30_000, 120_000, 600_000),
         description="Delays between retries of a failed event handler, comma-separated; "
                     "after the last one the message goes to the dead-letter queue")
+    event_replay_retention: str = Field(
+        "30D", pattern=r"^[1-9][0-9]*(Y|M|D|h|m|s)$",
+        description="How long the replay stream keeps public events (RabbitMQ's x-max-age: "
+                    "30D, 12h …), set when the stream is first made; later, with a policy")
     staff_api_tokens: TokenHolders = Field(
         default_factory=dict, description="Staff bearer tokens, `name:token` pairs separated "
                                           "by commas; empty: the staff API refuses everyone")

@@ -4,6 +4,7 @@ For each consumer queue Q there are retry queues `Q.retry.<ms>ms` (a per-queue T
 dead-lettered back into Q through the default exchange) and a dead-letter queue `Q.dead`
 where messages go when retries are exhausted or the message is poison.
 """
+from amqp.exceptions import NotFound
 from kombu import Exchange, Queue
 
 from loop311_contracts.catalog import contract_for, queue_name, subscribers_of
@@ -52,3 +53,28 @@ def declare(connection, entities) -> None:
     for entity in entities:
         entity.maybe_bind(channel)
         entity.declare()
+
+
+# Every public event, kept for replay: integrators read it from a point in time with
+# `x-stream-offset` (see docs/integrators/). Publishers declare and bind it, like
+# consumer queues, so nothing published is missing from it.
+REPLAY_STREAM = "loop311.replay"
+
+
+def declare_replay_stream(connection, exchanges: list[str], retention: str) -> None:
+    """Bind the stream to `exchanges` (every routing key), making it first, with
+    `retention` as its x-max-age, if it does not exist. An existing stream keeps its own
+    retention: redeclaring it with another would be refused, so operators change it with a
+    policy instead (docs/integrators/README.md)."""
+    channel = connection.channel()
+    try:
+        channel.queue_declare(REPLAY_STREAM, passive=True)
+    except NotFound:  # the broker closed the channel; the stream is made on a new one
+        channel = connection.channel()
+        channel.queue_declare(REPLAY_STREAM, durable=True, auto_delete=False, arguments={
+            "x-queue-type": "stream", "x-max-age": retention})
+    try:
+        for exchange in exchanges:
+            channel.queue_bind(REPLAY_STREAM, exchange, routing_key="#")
+    finally:
+        channel.close()

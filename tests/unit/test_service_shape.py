@@ -19,12 +19,12 @@ def service_class(name):
     return getattr(importlib.import_module(f"loop311_{name}.service"), SERVICES[name])
 
 
-def handled_events(cls) -> dict[str, str]:
-    """event type -> the entrypoint method consuming it."""
+def handled_events(cls, consumer) -> dict[str, str]:
+    """event type -> the entrypoint method consuming it from `consumer`'s queues."""
     handled = {}
     for attribute in dir(cls):
         for entrypoint in getattr(getattr(cls, attribute), "nameko_entrypoints", ()) or ():
-            if isinstance(entrypoint, EventHandler):
+            if isinstance(entrypoint, EventHandler) and (entrypoint.consumer or cls.name) == consumer:
                 assert entrypoint.event_type not in handled, f"{entrypoint.event_type} twice"
                 handled[entrypoint.event_type] = attribute
     return handled
@@ -32,12 +32,19 @@ def handled_events(cls) -> dict[str, str]:
 
 @pytest.mark.parametrize("name", SERVICES)
 def test_subscriptions_and_event_handlers_match_both_ways(name):
-    handled = handled_events(service_class(name))
+    handled = handled_events(service_class(name), name)
     subscribed = set(SUBSCRIPTIONS.get(name, ()))
     assert subscribed - set(handled) == set(), "subscribed to, but no handler"
     assert set(handled) - subscribed == set(), "a handler for an event nobody routes here"
     for event_type, method in handled.items():
         assert method == f"handle_{event_type}"
+
+
+def test_notify_fans_every_public_event_out_to_webhooks_from_queues_of_its_own():
+    handled = handled_events(service_class("notify"), "webhooks")
+
+    assert set(handled) == set(SUBSCRIPTIONS["webhooks"])
+    assert set(handled.values()) == {"fan_out_to_webhooks"}
 
 
 @pytest.mark.parametrize("name", SERVICES)

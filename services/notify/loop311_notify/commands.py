@@ -1,5 +1,6 @@
 """What notify can be asked to do."""
 from dataclasses import dataclass
+from datetime import datetime
 
 
 @dataclass(frozen=True)
@@ -73,3 +74,35 @@ class FollowByPush:
     token: str
     push: dict
     language: str = "en"
+
+
+@dataclass(frozen=True)
+class CreateIntegrator:
+    name: str
+    description: str
+    created_by: str
+
+
+@dataclass(frozen=True)
+class RegisterWebhook:
+    url: str
+    event_types: list[str]
+    description: str
+    owner_email: str | None  # told when the endpoint is disabled
+    created_by: str
+
+
+@dataclass(frozen=True)
+class UpdateWebhook:
+    webhook_id: str
+    changes: dict  # url, event_types, description, owner_email, status (active/paused)
+
+
+@dataclass(frozen=True)
+class Redeliver:
+    """Deliver again: one delivery, or every event in [since, until) of the webhook."""
+
+    webhook_id: str
+    delivery_id: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None

@@ -1,15 +1,26 @@
-"""What notify loads once per container, and its hourly digests."""
+"""What notify loads once per container, its hourly digests, broadcasts and webhooks."""
+import logging
+from datetime import timedelta
+from functools import partial
+
+import requests
+from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.extensions import DependencyProvider
 
 from loop311_shared.background import BackgroundDrain
 from loop311_shared.clock import utcnow
+from loop311_shared.errors import DomainError
 from loop311_shared.settings import settings_of
 from loop311_shared.unit_of_work import run
 
 from . import handlers
+from .adapters.webhook_sender import Outcome, deliver
 from .domain.messages import Messages, default_messages
+from .domain.webhooks import RetrySchedule, targets_from
 from .settings import NotifySettings
 from .unit_of_work import NotifyPolicy, NotifyUnitOfWork
+
+log = logging.getLogger(__name__)
 
 
 class Templates(DependencyProvider):
@@ -53,3 +64,69 @@ class BroadcastExpander(NotifyDrain):
 
     def drain_once(self, session) -> int:
         return run(self._unit_of_work(session), handlers.expand_broadcasts, utcnow())
+
+
+class WebhookDispatcher(NotifyDrain):
+    """Delivers webhooks: one green thread per endpoint with due deliveries, so a slow or
+    dead endpoint only ever waits on itself. Deliveries are leased in the database, so
+    replicas share the work and a crashed one's leases run out and are delivered again
+    (at least once; receivers deduplicate on webhook-id)."""
+
+    poll_setting = "webhook_poll_seconds"
+    batch = 20
+
+    def setup(self):
+        super().setup()
+        self.schedule = RetrySchedule(
+            tuple(float(seconds) for seconds in self.settings.webhook_retry_seconds),
+            timedelta(hours=self.settings.webhook_disable_after_hours))
+        self.timeout = self.settings.webhook_timeout_seconds
+        self.targets = targets_from(self.settings, self.container.config[AMQP_URI_CONFIG_KEY])
+        self.http = requests.Session()
+        self.serving: set[str] = set()
+
+    def drain(self) -> int:
+        with self._database().make_session() as session:
+            due = run(self._unit_of_work(session), handlers.due_webhooks, utcnow())
+        for webhook_id in due:
+            if webhook_id not in self.serving:
+                self.serving.add(webhook_id)
+                self.container.spawn_managed_thread(partial(self._serve, webhook_id))
+        return len(due)
+
+    def _database(self):
+        return next(dep for dep in self.container.dependencies
+                    if dep.attr_name == self.database_attr)
+
+    def _serve(self, webhook_id: str) -> None:
+        try:
+            while self.running and self._deliver_a_batch(webhook_id):
+                pass
+        except Exception:
+            log.exception("webhook %s: delivering failed; will try again", webhook_id)
+        finally:
+            self.serving.discard(webhook_id)
+
+    def _deliver_a_batch(self, webhook_id: str) -> bool:
+        database, now = self._database(), utcnow()
+        lease = timedelta(seconds=self.batch * (self.timeout + 5))
+        with database.make_session() as session:
+            work = run(self._unit_of_work(session), handlers.lease_webhook_work,
+                       (webhook_id, now, now + lease, self.batch))
+        if work is None:
+            return False
+        webhook, due = work
+        try:
+            self.targets.check(webhook.url)  # again: what its name resolves to may change
+            refused = None
+        except DomainError as error:
+            refused = str(error)
+        for delivery in due:
+            if not self.running:
+                return False  # the lease runs out and the rest go again
+            outcome = Outcome(None, refused, 0) if refused else deliver(
+                self.http, webhook.url, webhook.secret, delivery.envelope, self.timeout)
+            with database.make_session() as session:
+                run(self._unit_of_work(session), handlers.record_webhook_outcome,
+                    (webhook_id, delivery, outcome, self.schedule))
+        return True

@@ -210,3 +210,63 @@ area_digest_items = Table(
     Column("dedupe_key", String(200), nullable=False, unique=True),
     Column("due_at", DateTime(timezone=True), nullable=False, index=True),
 )
+
+# Integrators: each has its own RabbitMQ user (made through the management API beside
+# this row; see handlers/integrations.py).
+integrators = Table(
+    "integrators", metadata,
+    Column("name", String(40), primary_key=True),
+    Column("username", String(60), nullable=False, unique=True),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+# Webhooks: endpoints, the public events they get (kept once), one delivery per event
+# and endpoint, and every attempt at it (the delivery log).
+webhooks = Table(
+    "webhooks", metadata,
+    Column("id", String(36), primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("event_types", JSON, nullable=False),
+    Column("description", Text, nullable=False, server_default=""),
+    Column("owner_email", String(254)),
+    Column("secret", String(100), nullable=False),
+    Column("status", String(8), nullable=False),  # active, paused, disabled
+    Column("failing_since", DateTime(timezone=True)),
+    Column("disabled_at", DateTime(timezone=True)),
+    Column("created_by", String(100), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events", metadata,
+    Column("event_id", String(64), primary_key=True),
+    Column("event_type", String(64), nullable=False),
+    Column("time", DateTime(timezone=True), nullable=False, index=True),
+    Column("envelope", JSON, nullable=False),
+)
+
+webhook_deliveries = Table(
+    "webhook_deliveries", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("webhook_id", String(36), nullable=False),
+    Column("event_id", String(64), nullable=False),
+    Column("state", String(10), nullable=False),  # pending, delivered, failed
+    Column("attempts", Integer, nullable=False, server_default="0"),
+    Column("next_attempt_at", DateTime(timezone=True), nullable=False),
+    Column("leased_until", DateTime(timezone=True)),
+    Column("delivered_at", DateTime(timezone=True)),
+    Index("ix_webhook_deliveries_due", "webhook_id", "state", "next_attempt_at"),
+    Index("uq_webhook_deliveries_event", "webhook_id", "event_id", unique=True),
+)
+
+webhook_attempts = Table(
+    "webhook_attempts", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("delivery_id", BigId, nullable=False, index=True),
+    Column("attempted_at", DateTime(timezone=True), nullable=False),
+    Column("status_code", Integer),
+    Column("error", Text),
+    Column("milliseconds", Integer, nullable=False),
+)

@@ -213,3 +213,52 @@ class BroadcastSchema(Schema):
             raise ValidationError("send to a topic or to an area (one of them)")
         if not (data.get("message") or {}).get("en", "").strip():
             raise ValidationError("message.en is required and not blank", "message")
+
+
+# Integrations: accounts on the broker and webhooks (admin token).
+
+class IntegratorSchema(Schema):
+    name = fields.String(required=True, validate=validate.Regexp(
+        r"^[a-z0-9][a-z0-9-]{1,38}[a-z0-9]$",
+        error="name: 3 to 40 lower-case letters, digits and dashes (it names the broker "
+              "user and the integrator's queues)"))
+    description = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class WebhookSchema(Schema):
+    url = fields.String(required=True, validate=validate.Length(min=8, max=2000))
+    event_types = fields.List(fields.String(), required=True,
+                              validate=validate.Length(min=1, error="name at least one event type"))
+    description = fields.String(load_default="", validate=validate.Length(max=500))
+    owner_email = fields.Email(load_default=None, allow_none=True)
+
+
+class WebhookChangeSchema(Schema):
+    url = fields.String(validate=validate.Length(min=8, max=2000))
+    event_types = fields.List(fields.String(), validate=validate.Length(min=1))
+    description = fields.String(validate=validate.Length(max=500))
+    owner_email = fields.Email(allow_none=True)
+    status = fields.String(validate=validate.OneOf(
+        ("active", "paused"), error="status must be active or paused"))
+
+    @validates_schema
+    def something(self, data, **kwargs):
+        if not data:
+            raise ValidationError("say what changes: url, event_types, description, "
+                                  "owner_email or status")
+
+
+class DeliveryQuerySchema(Schema):
+    state = fields.String(load_default=None, validate=validate.OneOf(
+        ("pending", "delivered", "failed")))
+    limit = fields.Integer(load_default=100, validate=validate.Range(min=1, max=1000))
+
+
+class RedeliverRangeSchema(Schema):
+    since = fields.AwareDateTime(required=True)
+    until = fields.AwareDateTime(load_default=None)
+
+    @validates_schema
+    def ordered(self, data, **kwargs):
+        if data.get("until") and data["until"] <= data["since"]:
+            raise ValidationError("until must come after since")

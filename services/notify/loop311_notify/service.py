@@ -4,10 +4,11 @@ from pathlib import Path
 
 from werkzeug.wrappers import Response
 
+from loop311_contracts.catalog import PUBLIC_EVENT_TYPES
 from loop311_shared.auth import token_holder
 from loop311_shared.db import Database
 from loop311_shared.errors import Forbidden
-from loop311_shared.messaging import handle_event
+from loop311_shared.messaging import handle_event, handle_events
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
 from loop311_shared.reference_data import ImportedVersionSchema
@@ -32,7 +33,8 @@ from .commands import (
     Subscribe,
     SubscriptionLink,
 )
-from .dependencies import BroadcastExpander, DigestComposer, Templates
+from .dependencies import BroadcastExpander, DigestComposer, Templates, WebhookDispatcher
+from .integration_endpoints import IntegrationEndpoints
 from .schemas import (
     BroadcastSchema,
     FollowByPushSchema,
@@ -51,7 +53,7 @@ from .settings import NotifySettings
 from .unit_of_work import NotifyPolicy, NotifyUnitOfWork
 
 
-class NotifyService(OperationalEndpoints):
+class NotifyService(IntegrationEndpoints, OperationalEndpoints):
     name = "notify"
 
     database = Database(Path(__file__).parent / "migrations")
@@ -62,7 +64,13 @@ class NotifyService(OperationalEndpoints):
     pusher = Pusher("database")
     digests = DigestComposer("database")
     broadcaster = BroadcastExpander("database")
+    webhook_dispatcher = WebhookDispatcher("database")
     metrics = Metrics()
+
+    @handle_events(PUBLIC_EVENT_TYPES, consumer="webhooks")
+    def fan_out_to_webhooks(self, event):
+        uow = NotifyUnitOfWork(self.database, "webhooks")
+        return apply_once(uow, event, handlers.handle_public_event)
 
     @handle_event("staff_directory_recorded")
     def handle_staff_directory_recorded(self, event):

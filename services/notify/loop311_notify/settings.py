@@ -3,7 +3,7 @@
 from pydantic import Field, field_validator
 
 from loop311_shared.clock import is_time_zone
-from loop311_shared.settings import ServiceSettings
+from loop311_shared.settings import CommaInts, CommaList, ServiceSettings
 
 
 class NotifySettings(ServiceSettings):
@@ -75,6 +75,36 @@ class NotifySettings(ServiceSettings):
     apns_key_id: str = Field("", description="APNs: that key's id")
     apns_team_id: str = Field("", description="APNs: the developer team id")
     apns_topic: str = Field("", description="APNs: the app's bundle id")
+
+    rabbitmq_management_url: str = Field("http://guest:guest@127.0.0.1:15672", description=
+                                         "The broker's management API, with an administrator's "
+                                         "credentials: it makes integrators' broker users")
+    webhook_retry_seconds: CommaList = Field(
+        ("5", "300", "1800", "7200", "18000", "36000", "36000"), description="Waits before "
+        "each retry of a failed webhook delivery (seconds, comma-separated: 5 s, 5 min, 30 min, "
+        "2 h, 5 h, 10 h, 10 h); after the last the delivery has failed")
+    webhook_disable_after_hours: float = Field(72, gt=0, description="A webhook endpoint "
+                                               "failing every attempt for this long is "
+                                               "disabled and its owner told")
+    webhook_timeout_seconds: float = Field(10, gt=0, description="How long one webhook "
+                                           "delivery may take before it counts as failed")
+    webhook_poll_seconds: float = Field(1.0, gt=0, description="How often the webhook "
+                                        "dispatcher looks for due deliveries besides after "
+                                        "each event")
+    webhook_forbidden_ports: CommaInts = Field(
+        (4369, 5671, 5672, 15671, 15672, 15692, 25672, 8001, 8002, 8003, 8004),
+        description="Ports no webhook may target on loopback, private addresses or the "
+                    "broker's host: the broker's and the services' own")
+
+    @field_validator("webhook_retry_seconds")
+    @classmethod
+    def seconds(cls, value):
+        try:
+            if all(float(part) >= 0 for part in value):
+                return value
+        except ValueError:
+            pass
+        raise ValueError("webhook_retry_seconds: comma-separated seconds, such as 5,300,1800")
 
     @field_validator("resident_time_zone")
     @classmethod

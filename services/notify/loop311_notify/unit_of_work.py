@@ -10,6 +10,7 @@ from .domain.preferences import QuietHours
 from .models import inbox, outbox
 from .repository import (
     BroadcastRepository,
+    IntegrationRepository,
     LedgerRepository,
     OptOutRepository,
     PreferenceRepository,
@@ -67,6 +68,7 @@ class NotifyUnitOfWork(UnitOfWork):
         self.subscriptions = SubscriptionRepository(session)
         self.topics = TopicRepository(session)
         self.broadcasts = BroadcastRepository(session)
+        self.integrations = IntegrationRepository(session)
         self.messages = messages or default_messages()
         self.sms = sms  # whether texts can be sent (an SMS provider is configured)
         self.policy = policy or NotifyPolicy()

@@ -68,7 +68,7 @@ def handle_request_created(uow: RoutingUnitOfWork, event: Event) -> None:
         "jurisdiction_id": jurisdiction.id, "jurisdiction_name": jurisdiction.name,
         "department_code": department.code, "department_name": department.name,
         "agency_responsible": agency(jurisdiction, department),
-        "assignee_id": assignee, "assignee_name": department.name_of(assignee),
+        "assignee_id": assignee,
         "rule_id": rule.id, "assigned_at": now,
     })
 
@@ -116,7 +116,7 @@ def reassign_request(uow: RoutingUnitOfWork, command: ReassignRequest) -> dict:
         "jurisdiction_id": jurisdiction.id, "jurisdiction_name": jurisdiction.name,
         "department_code": department.code, "department_name": department.name,
         "agency_responsible": agency(jurisdiction, department),
-        "assignee_id": assignee, "assignee_name": department.name_of(assignee),
+        "assignee_id": assignee,
         "rule_id": rule_id, "previous_jurisdiction_id": before.jurisdiction_id,
         "previous_department_code": before.department_code,
         "previous_assignee_id": before.assignee_id, "reason": command.reason,

@@ -12,7 +12,8 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, TemplateError
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
 KINDS = ("received", "already_reported", "acknowledged", "in_progress", "commented", "closed",
          "reopened", "staff_assigned", "staff_reminder", "staff_escalated", "staff_not_fixed",
-         "staff_digest", "subscription_confirm", "area_alert", "area_digest", "broadcast")
+         "staff_digest", "subscription_confirm", "area_alert", "area_digest", "broadcast",
+         "webhook_disabled")
 # A broadcast's words are the city's, checked against MAX_SEGMENTS when it is sent.
 CHECKED_AT_SEND = ("broadcast",)
 LANGUAGES = ("en", "es")
@@ -28,7 +29,9 @@ SAMPLE = {"request_id": "123", "service_name": "Pothole", "greeting": "Hello,", 
           "items": [{"request_id": "123", "target": "resolve", "due_at": "2026-11-25 10:00",
                      "number": 2, "service_name": "Pothole", "address": "1 Main St"}],
           "what": "news of request 123", "address": "1 Main St", "title": "Storm update",
-          "message": "Shelters open at noon.", "confirm_url": LINK, "unsubscribe_url": LINK}
+          "message": "Shelters open at noon.", "confirm_url": LINK, "unsubscribe_url": LINK,
+          "url": "https://gis.example.gov/hooks/311", "webhook_id": "u" * 36,
+          "failing_since": "2026-11-22 10:00 UTC", "description": "County GIS dashboard"}
 GREETINGS = {"en": ("Hello {name},", "Hello,"), "es": ("Hola, {name}:", "Hola:")}
 SMS_KINDS = KINDS
 MAX_SEGMENTS = 3

@@ -8,6 +8,22 @@ from .broadcasts import (
     import_topics,
     start_broadcast,
 )
+from .integrations import (
+    create_integrator,
+    delete_webhook,
+    delivery_log,
+    due_webhooks,
+    get_webhook,
+    handle_public_event,
+    lease_webhook_work,
+    list_integrators,
+    list_webhooks,
+    record_webhook_outcome,
+    redeliver,
+    register_webhook,
+    revoke_integrator,
+    update_webhook,
+)
 from .residents import (
     handle_request_commented,
     handle_request_created,
@@ -36,6 +52,10 @@ from .subscriptions import follow_request_by_push, send_due_area_digests, subscr
 from .subscriptions import unsubscribe as leave_subscription
 
 __all__ = [
+    "create_integrator", "delete_webhook", "delivery_log", "due_webhooks", "get_webhook",
+    "handle_public_event", "lease_webhook_work", "list_integrators", "list_webhooks",
+    "record_webhook_outcome", "redeliver", "register_webhook", "revoke_integrator",
+    "update_webhook",
     "broadcast_report", "cancel_broadcast", "confirm_subscription", "expand_broadcasts",
     "follow_request_by_push", "import_topics", "leave_subscription", "send_due_area_digests",
     "start_broadcast", "subscribe",

@@ -1,4 +1,5 @@
 """notify's repositories: each table has exactly one writer here."""
+from .integrations import IntegrationRepository
 from .ledger import (
     LedgerRepository,
     OptOutRepository,
@@ -13,6 +14,6 @@ from .subscriptions import (
     TopicRepository,
 )
 
-__all__ = ["BroadcastRepository", "LedgerRepository", "OptOutRepository", "PreferenceRepository",
-           "PushRepository", "StaffRepository", "SubscriptionRepository", "TopicRepository",
-           "WorkRepository"]
+__all__ = ["BroadcastRepository", "IntegrationRepository", "LedgerRepository",
+           "OptOutRepository", "PreferenceRepository", "PushRepository", "StaffRepository",
+           "SubscriptionRepository", "TopicRepository", "WorkRepository"]

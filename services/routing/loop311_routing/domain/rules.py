@@ -88,9 +88,6 @@ class Department:
         everyone = [person for person, _ in self.staff]
         return [p for p in everyone if p not in (self.supervisor, self.head)] or everyone
 
-    def name_of(self, staff_id: str | None) -> str | None:
-        return dict(self.staff).get(staff_id)
-
 
 @dataclass(frozen=True)
 class Decision:
