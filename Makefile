@@ -55,6 +55,8 @@ run: install
 	@echo "  metrics  /metrics on each; RabbitMQ http://127.0.0.1:15672; mail sink: var/mail/new/"
 	@echo "  sms      local provider http://127.0.0.1:8005 (Twilio's API); texts in var/sms/"
 	@echo "  push     local push service http://127.0.0.1:8006 (Web Push, FCM, APNs); var/push/"
+	@echo "  integrators  notify /integrations/v1/integrators and /webhooks (admin token);"
+	@echo "           docs/integrators/README.md, docs/asyncapi.yaml"
 	@echo "  tokens   staff local-staff-token, dispatcher local-dispatcher-token,"
 	@echo "           admin local-admin-token, mail webhook local-mail-token"
 	@echo "  config   config/demo/*.yml (catalog, directory, policies, topics) imported through"
@@ -74,6 +76,7 @@ bench: install
 	$(BIN)/python bench/sla_scale.py
 	$(BIN)/python bench/sms.py
 	$(BIN)/python bench/broadcast.py
+	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/e2e.py
 
 clean:

@@ -32,8 +32,14 @@ event types you want as routing keys (`#` for all).
 - Messages are persistent (delivery mode 2) on durable topic exchanges.
 - Each channel lists every version up to the current one: Loop311 publishes the current
   version, the older ones are listed for consumers still reading them (events published
-  or queued before an upgrade). Versions only ever add fields.
+  or queued before an upgrade). Versions only add fields, except where privacy took one
+  away (request_assigned v3 and request_reassigned v2 dropped `assignee_name`).
 - There is no ordering guarantee across event types (nor across replicas for one request).
+- Every public event is also kept on the stream `loop311.replay` (30 days by default): read
+  it from a point in time with the consumer argument `x-stream-offset` (a timestamp).
+- Integrators get a broker user of their own from notify's admin API
+  (`POST /integrations/v1/integrators`); signed webhooks are the other way in. See
+  docs/integrators/README.md.
 """
 
 # Inline nested schemas (no name, no $ref), so every payload is a self-contained JSON Schema.
