@@ -109,7 +109,8 @@ class WebhookDispatcher(NotifyDrain):
 
     def _deliver_a_batch(self, webhook_id: str) -> bool:
         database, now = self._database(), utcnow()
-        lease = timedelta(seconds=self.batch * (self.timeout + 5))
+        # Long enough for a batch of time-outs; a dead replica's batch goes again after it.
+        lease = timedelta(seconds=self.batch * self.timeout + 5)
         with database.make_session() as session:
             work = run(self._unit_of_work(session), handlers.lease_webhook_work,
                        (webhook_id, now, now + lease, self.batch))
