@@ -31,7 +31,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import requests  # noqa: E402
 from cryptography.hazmat.primitives import serialization  # noqa: E402
 from cryptography.hazmat.primitives.asymmetric import ec  # noqa: E402
-from harness import Scratch, exit_on_sigterm, free_port, percentile, wait_until  # noqa: E402
+from harness import (  # noqa: E402
+    Scratch,
+    exit_on_sigterm,
+    free_port,
+    healthy,
+    percentile,
+    wait_until,
+)
 from shapely.geometry import Point, shape  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 from sqlalchemy.orm import Session  # noqa: E402
@@ -220,7 +227,7 @@ def main() -> None:
                                                 "loop311_notify.service:NotifyService"],
                           env=env, cwd=work, stdout=log, stderr=subprocess.STDOUT)
         for url in web:
-            wait_until(lambda: _healthy(url), 120, what=f"notify at {url}")
+            wait_until(lambda: healthy(url), 120, what=f"notify at {url}")
 
         headers = {"Authorization": f"Bearer {ADMIN_TOKEN}"}
         began = time.perf_counter()
@@ -251,13 +258,6 @@ def main() -> None:
         print(f"broadcast_dropped={args.subscribers - settled}")
         print(f"broadcast_seconds={seconds:.1f}")
         print(f"area_match_p99_ms={percentile(timings, 99):.2f}")
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/health", timeout=2).status_code == 200
-    except OSError:
-        return False
 
 
 if __name__ == "__main__":

@@ -120,6 +120,14 @@ class Scratch:
         return answer
 
 
+def healthy(url: str) -> bool:
+    """Whether a service at `url` answers its /health with 200."""
+    try:
+        return requests.get(f"{url}/health", timeout=2).status_code == 200
+    except OSError:
+        return False
+
+
 def stop_process(process: subprocess.Popen, timeout: float = 20.0) -> None:
     if process.poll() is not None:
         return

@@ -18,22 +18,29 @@ import secrets
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import requests  # noqa: E402
-from harness import Scratch, exit_on_sigterm, free_port, percentile, wait_until  # noqa: E402
+from harness import (  # noqa: E402
+    Scratch,
+    exit_on_sigterm,
+    free_port,
+    healthy,
+    percentile,
+    wait_until,
+)
 from kombu import Connection  # noqa: E402
 from standardwebhooks.webhooks import Webhook  # noqa: E402
 
+from devtools.webhook_receiver import WebhookReceiver  # noqa: E402
 from loop311_contracts.envelope import make_envelope  # noqa: E402
 from loop311_shared.topology import event_exchange  # noqa: E402
 
@@ -42,51 +49,38 @@ TIMEOUT_SECONDS = 2
 
 
 class Receivers:
-    """Endpoints by path: /hang answers after notify has given up, the rest at once. Keeps
-    when each event id first reached each path; counts bad signatures."""
+    """The endpoints, by path: /hang answers after notify has given up, the rest at once.
+    Signatures are checked with each endpoint's secret once the run is over."""
 
     def __init__(self):
-        self.arrived: dict[str, dict[str, float]] = {}
+        self.endpoint = WebhookReceiver(self.answer)
+        self.url = self.endpoint.url
         self.secrets: dict[str, str] = {}
-        self.bad_signatures = 0
-        self.lock = threading.Lock()
-        receivers = self
 
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"  # keep-alive, as a real receiver would
+    @staticmethod
+    def answer(request, tries) -> int:
+        if request["path"] == "/hang":
+            time.sleep(TIMEOUT_SECONDS * 2)
+        return 204
 
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                if self.path == "/hang":
-                    time.sleep(TIMEOUT_SECONDS * 2)
-                else:
-                    receivers.keep(self.path, body, dict(self.headers.items()))
-                self.send_response(204)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def keep(self, path, body, headers):
-        at = time.monotonic()
-        try:
-            Webhook(self.secrets[path]).verify(body, headers)
-        except Exception:
-            with self.lock:
-                self.bad_signatures += 1
-            return
-        with self.lock:
-            self.arrived.setdefault(path, {}).setdefault(headers["webhook-id"], at)
+    def arrivals(self, path) -> dict[str, float]:
+        """When each event id first reached `path`."""
+        first: dict[str, float] = {}
+        for request in self.endpoint.received(path):
+            first.setdefault(request["headers"]["webhook-id"], request["at"])
+        return first
 
     def count(self, path) -> int:
-        with self.lock:
-            return len(self.arrived.get(path, {}))
+        return len(self.arrivals(path))
+
+    def bad_signatures(self) -> int:
+        bad = 0
+        for request in self.endpoint.received():
+            try:
+                Webhook(self.secrets[request["path"]]).verify(request["body"], request["headers"])
+            except Exception:
+                bad += 1
+        return bad
 
 
 def publish(amqp_uri: str, count: int, label: str, rate: float = 0) -> dict[str, float]:
@@ -120,7 +114,7 @@ def register(notify_url: str, receivers: Receivers, path: str) -> str:
 
 
 def latencies_ms(receivers: Receivers, path: str, published: dict[str, float]) -> list[float]:
-    arrived = receivers.arrived[path]
+    arrived = receivers.arrivals(path)
     return [(arrived[event_id] - at) * 1000 for event_id, at in published.items()]
 
 
@@ -146,7 +140,7 @@ def main() -> None:
                                  str(ROOT / "services/notify/config.yml"),
                                  "loop311_notify.service:NotifyService"], env=env, cwd=work,
                       stdout=open(work / "notify.log", "ab"), stderr=subprocess.STDOUT)
-        wait_until(lambda: _healthy(notify_url), 120, what="notify")
+        wait_until(lambda: healthy(notify_url), 120, what="notify")
 
         paths = [f"/ok-{n}" for n in range(args.endpoints)]
         for path in paths:
@@ -155,10 +149,10 @@ def main() -> None:
         publish(scratch.amqp_uri, args.events, "throughput")
         wait_until(lambda: all(receivers.count(p) == args.events for p in paths), 600,
                    what="every delivery")
-        seconds = max(max(receivers.arrived[p].values()) for p in paths) - began
+        seconds = max(max(receivers.arrivals(p).values()) for p in paths) - began
         deliveries = args.events * args.endpoints
         print(f"  {args.events} events x {args.endpoints} endpoints = {deliveries} deliveries "
-              f"in {seconds:.1f} s, 1 notify process; bad signatures: {receivers.bad_signatures}")
+              f"in {seconds:.1f} s, 1 notify process")
 
         register(notify_url, receivers, "/alone")
         alone = publish(scratch.amqp_uri, args.latency_events, "alone", args.latency_rate)
@@ -176,14 +170,7 @@ def main() -> None:
               f"{percentile(after, 99):.0f} ms")
         print(f"webhook_deliveries_per_second={deliveries / seconds:.1f}")
         print(f"webhook_healthy_p99_added_ms={percentile(after, 99) - percentile(before, 99):.0f}")
-        print(f"webhook_bad_signatures={receivers.bad_signatures}")
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return requests.get(f"{url}/health", timeout=2).status_code == 200
-    except OSError:
-        return False
+        print(f"webhook_bad_signatures={receivers.bad_signatures()}")
 
 
 if __name__ == "__main__":

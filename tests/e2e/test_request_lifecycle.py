@@ -230,6 +230,7 @@ def test_the_resident_hears_every_step_in_order_and_can_stop_it(suite):
     staff(suite, request_id, "status", {"status": "open"})
     staff(suite, request_id, "comments", {"text": "Reopened: a sign that mail is still moving"})
     wait_until(lambda: scalar(suite.database_urls["notify"],
-                              "SELECT count(*) FROM inbox WHERE event_type = 'request_commented'")
+                              "SELECT count(*) FROM inbox WHERE event_type = 'request_commented' "
+                              "AND consumer = 'notify'")
                == 3, message="notify never saw the last comment")
     assert len(subjects()) == 4  # unsubscribed: nothing more

@@ -1,50 +1,18 @@
 """Webhooks go on after notify is killed mid-delivery: once it is back, every event
 reaches the endpoint (a delivery in flight at the kill may come twice, with its
 webhook-id, which the receiver deduplicates on)."""
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 from standardwebhooks.webhooks import Webhook
 
 from devtools.localsuite import SUITE_ADMIN_TOKEN, LocalSuite
+from devtools.webhook_receiver import WebhookReceiver
 from support import free_port, publish_envelope, request_created, wait_until
 
 pytestmark = pytest.mark.e2e
 EVENTS = 120
-
-
-class SlowReceiver:
-    """Answers 204 after 50 ms, keeping the webhook-id of each verified delivery."""
-
-    def __init__(self):
-        self.ids, self.secret, self.lock = [], None, threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                time.sleep(0.05)
-                event = Webhook(receiver.secret).verify(body, dict(self.headers.items()))
-                with receiver.lock:
-                    receiver.ids.append(event["id"])
-                self.send_response(204)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
-
-    def received(self) -> list[str]:
-        with self.lock:
-            return list(self.ids)
 
 
 @pytest.fixture
@@ -61,28 +29,33 @@ def notify(tmp_path, rabbit_config, new_database):
 
 
 def test_every_event_reaches_the_endpoint_after_notify_is_killed_mid_delivery(notify):
-    receiver = SlowReceiver()
+    receiver = WebhookReceiver(lambda request, tries: time.sleep(0.05) or 204)
     made = requests.post(f"{notify.url('notify', '')}/integrations/v1/webhooks", json={
-        "url": receiver.url, "event_types": ["request_created"]}, timeout=10,
+        "url": f"{receiver.url}/hook", "event_types": ["request_created"]}, timeout=10,
         headers={"Authorization": f"Bearer {SUITE_ADMIN_TOKEN}"})
     assert made.status_code == 201, made.text
-    receiver.secret = made.json()["secret"]
+    secret = made.json()["secret"]
+
+    def delivered() -> list[str]:
+        return [Webhook(secret).verify(r["body"], r["headers"])["id"]
+                for r in receiver.received()]
     published = []
     for number in range(EVENTS):
         envelope = request_created(f"crash-{number}")
         publish_envelope(notify.amqp_uri, envelope)
         published.append(envelope["id"])
 
-    wait_until(lambda: len(receiver.received()) >= 20, timeout=60, interval=0.02,
+    wait_until(lambda: len(delivered()) >= 20, timeout=60, interval=0.02,
                message="deliveries never started")
     notify.kill("notify")  # SIGKILL, mid-delivery
-    at_kill = len(receiver.received())
+    at_kill = len(delivered())
     notify.start("notify")
     notify.wait_healthy("notify")
-    wait_until(lambda: set(receiver.received()) >= set(published), timeout=90,
+    wait_until(lambda: set(delivered()) >= set(published), timeout=90,
                message="not every event was delivered after the restart")
 
-    received = receiver.received()
+    received = delivered()
+    receiver.close()
     print(f"\nSIGKILL notify after {at_kill} of {EVENTS} deliveries: {len(received)} received, "
           f"{len(received) - len(set(received))} twice (same webhook-id)")
     assert at_kill < EVENTS, "the kill came after the last delivery: nothing was tested"

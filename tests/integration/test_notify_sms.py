@@ -79,7 +79,8 @@ def test_a_number_that_texted_stop_gets_nothing(notify, provider):
     report(notify, "44", "+17275550100")  # sent after 43 was handled
 
     def handled():  # the STOP, and each report's contact and request
-        return rows(notify["DATABASE_URL"], select(func.count()).select_from(inbox))[0][0] == 7
+        return rows(notify["DATABASE_URL"], select(func.count()).select_from(inbox).where(
+            inbox.c.consumer == "notify"))[0][0] == 7
     wait_until(handled, message="notify never handled every event")
     wait_until(lambda: len(texts(provider)) == 2, message="the second control text never came")
     assert {t["to"] for t in texts(provider)} == {"+17275550100"}

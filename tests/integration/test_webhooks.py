@@ -1,15 +1,13 @@
 """Webhooks for real: notify consumes public events from the broker and POSTs them to a
 receiver on this machine, which checks each signature with the standardwebhooks library."""
 import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-import eventlet
 import pytest
 import requests
 from standardwebhooks.webhooks import Webhook
 
+from devtools.webhook_receiver import WebhookReceiver
 from loop311_notify.service import NotifyService
 from support import TEST_ADMIN_TOKEN, publish_envelope, request_created, wait_until
 
@@ -17,47 +15,18 @@ ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
 TIMEOUT_SECONDS = 4
 
 
-class Receiver:
-    """Endpoints by path: /ok answers 200, /flaky 500 twice per message then 200, /hang
-    never answers in time. Every request is kept with when it came."""
-
-    def __init__(self):
-        self.received, self.lock = [], threading.Lock()
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["content-length"]))
-                with receiver.lock:
-                    receiver.received.append({"path": self.path, "body": body, "at": time.monotonic(),
-                                              "headers": dict(self.headers.items())})
-                    tries = sum(1 for r in receiver.received if r["path"] == self.path and
-                                r["headers"]["webhook-id"] == self.headers["webhook-id"])
-                if self.path == "/hang":
-                    eventlet.sleep(TIMEOUT_SECONDS * 3)
-                status = 500 if self.path == "/flaky" and tries <= 2 else 200
-                self.send_response(status)
-                self.send_header("content-length", "0")
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-    def at(self, path):
-        with self.lock:
-            return [r for r in self.received if r["path"] == path]
+def endpoints(request, tries):
+    """/flaky answers 500 twice per message, then 200; /hang never in time; the rest 200."""
+    if request["path"] == "/hang":
+        time.sleep(TIMEOUT_SECONDS * 3)
+    return 500 if request["path"] == "/flaky" and tries <= 2 else 200
 
 
 @pytest.fixture
 def receiver():
-    receiver = Receiver()
+    receiver = WebhookReceiver(endpoints)
     yield receiver
-    receiver.server.shutdown()
+    receiver.close()
 
 
 @pytest.fixture
@@ -84,7 +53,7 @@ def test_a_receiver_verifies_each_delivery_and_sees_the_retries_after_two_500s(n
 
     publish_envelope(notify["AMQP_URI"], envelope)
 
-    tries = wait_until(lambda: len(receiver.at("/flaky")) == 3 and receiver.at("/flaky"),
+    tries = wait_until(lambda: len(receiver.received("/flaky")) == 3 and receiver.received("/flaky"),
                        message="three tries did not arrive")
     for attempt in tries:
         payload = Webhook(webhook["secret"]).verify(attempt["body"], attempt["headers"])
@@ -101,7 +70,7 @@ def test_a_receiver_verifies_each_delivery_and_sees_the_retries_after_two_500s(n
     again = requests.post(f"{notify['url']}/integrations/v1/webhooks/{webhook['id']}/deliveries/"
                           f"{log[0]['id']}/redeliver", headers=ADMIN, timeout=10)
     assert again.status_code == 202 and again.json() == {"queued": 1}
-    wait_until(lambda: len(receiver.at("/flaky")) == 4, message="no redelivery")
+    wait_until(lambda: len(receiver.received("/flaky")) == 4, message="no redelivery")
 
 
 def deliveries(notify, webhook_id, state=None):
@@ -119,11 +88,11 @@ def test_a_dead_endpoint_does_not_delay_another(notify, receiver):
     for number in range(5):
         publish_envelope(notify["AMQP_URI"], request_created(f"w-dead-{number}"))
 
-    healthy = wait_until(lambda: len(receiver.at("/ok")) == 5 and receiver.at("/ok"),
+    healthy = wait_until(lambda: len(receiver.received("/ok")) == 5 and receiver.received("/ok"),
                          message="the healthy endpoint did not get its five events")
     # All five arrived while the dead endpoint still held its first delivery.
     assert max(r["at"] for r in healthy) - published < TIMEOUT_SECONDS
-    assert len(receiver.at("/hang")) == 1
+    assert len(receiver.received("/hang")) == 1
 
 
 def test_the_api_lists_pauses_replays_a_range_and_deletes(notify, receiver):
@@ -138,14 +107,14 @@ def test_the_api_lists_pauses_replays_a_range_and_deletes(notify, receiver):
     publish_envelope(notify["AMQP_URI"], request_created("w-paused"))
     wait_until(lambda: deliveries(notify, webhook["id"], "pending"),
                message="the paused webhook's event was not kept")
-    assert receiver.at("/ok") == []
+    assert receiver.received("/ok") == []
     requests.patch(url, headers=ADMIN, json={"status": "active"}, timeout=10)
-    wait_until(lambda: len(receiver.at("/ok")) == 1, message="nothing came after resuming")
+    wait_until(lambda: len(receiver.received("/ok")) == 1, message="nothing came after resuming")
 
     replay = requests.post(f"{url}/redeliver", headers=ADMIN, json={
         "since": "2020-01-01T00:00:00Z"}, timeout=10)
     assert replay.status_code == 202 and replay.json() == {"queued": 1}
-    wait_until(lambda: len(receiver.at("/ok")) == 2, message="the range was not delivered again")
+    wait_until(lambda: len(receiver.received("/ok")) == 2, message="the range was not delivered again")
 
     assert requests.delete(url, headers=ADMIN, timeout=10).status_code == 204
     assert requests.get(url, headers=ADMIN, timeout=10).status_code == 404

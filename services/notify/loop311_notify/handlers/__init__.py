@@ -23,6 +23,7 @@ from .integrations import (
     register_webhook,
     revoke_integrator,
     update_webhook,
+    webhooks_listening,
 )
 from .residents import (
     handle_request_commented,
@@ -55,7 +56,7 @@ __all__ = [
     "create_integrator", "delete_webhook", "delivery_log", "due_webhooks", "get_webhook",
     "handle_public_event", "lease_webhook_work", "list_integrators", "list_webhooks",
     "record_webhook_outcome", "redeliver", "register_webhook", "revoke_integrator",
-    "update_webhook",
+    "update_webhook", "webhooks_listening",
     "broadcast_report", "cancel_broadcast", "confirm_subscription", "expand_broadcasts",
     "follow_request_by_push", "import_topics", "leave_subscription", "send_due_area_digests",
     "start_broadcast", "subscribe",

@@ -1,5 +1,6 @@
 """Integrators and webhooks: accounts on the broker, endpoints, the fan-out of public
 events to them, and what each attempt at a delivery changes."""
+import logging
 import secrets
 from datetime import datetime
 
@@ -24,6 +25,8 @@ from ..commands import (
 )
 from ..domain.webhooks import RetrySchedule, Targets, new_secret
 from .queueing import queue_message
+
+log = logging.getLogger(__name__)
 
 
 def create_integrator(uow, command: CreateIntegrator, accounts: BrokerAccounts) -> dict:
@@ -157,6 +160,10 @@ def redeliver(uow, command: Redeliver) -> dict:
 # The fan-out and the dispatcher's bookkeeping
 
 
+def webhooks_listening(uow, event_type: str) -> bool:
+    return bool(uow.integrations.listening(event_type))
+
+
 def handle_public_event(uow, event: Event) -> None:
     """Keep the event once and queue a delivery for each webhook that takes its type."""
     listening = uow.integrations.listening(event.type)
@@ -203,6 +210,8 @@ def record_failure(uow, delivery_id: int, webhook_id: str, attempts_made: int, a
         uow.integrations.change_webhook(webhook_id, failing_since=at)
     elif schedule.should_disable(as_utc(webhook.failing_since), at):
         uow.integrations.change_webhook(webhook_id, status="disabled", disabled_at=at)
+        log.warning("webhook %s (%s) disabled: failing since %s", webhook_id, webhook.url,
+                    webhook.failing_since)
         if webhook.owner_email:
             queue_message(uow, "email", f"webhook-disabled:{webhook_id}:{at.isoformat()}",
                           "webhook_disabled", f"webhook:{webhook_id}", "en", {
