@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
 from pathlib import Path
 
 from loop311_shared.admin_cli import import_document, load_document
@@ -33,6 +34,7 @@ class LocalSuite:
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.amqp_uri = amqp_uri
+        self.rate_limit_prefix = f"suite-{uuid.uuid4().hex[:8]}"
         self.database_urls = database_urls
         self.ports = ports
         self.smtp_port = smtp_port
@@ -52,7 +54,9 @@ class LocalSuite:
             "SMTP_PORT": str(self.smtp_port),
             "ADMIN_API_TOKENS": f"suite:{SUITE_ADMIN_TOKEN}",
             "JURISDICTION_ID": DEMO_PLATFORM,
-            "NOTIFY_PUBLIC_URL": self.url("notify", ""),
+            "NOTIFY_PUBLIC_URL": self.url("notify", "") if "notify" in self.ports else "",
+            # Each suite counts its own rate limits (they live in the shared Redis).
+            "RATE_LIMIT_PREFIX": self.rate_limit_prefix,
             **self.extra_env,
         }
         nameko = Path(sys.executable).parent / "nameko"

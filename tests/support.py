@@ -7,6 +7,7 @@ import time
 from datetime import datetime, timezone
 from email import message_from_bytes
 from email.message import EmailMessage
+from io import BytesIO
 from pathlib import Path
 
 from kombu import Connection, Queue
@@ -115,7 +116,16 @@ def received_event(event_type: str, data: dict, subject: str | None = None) -> E
     return read_envelope(make_envelope(event_type, subject or data["request_id"], data))
 
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 16
+def _png() -> bytes:
+    """A real (small, plain green) PNG: photos are kept only if they decode."""
+    from PIL import Image as Picture
+
+    out = BytesIO()
+    Picture.new("RGB", (32, 24), (90, 140, 60)).save(out, "PNG")
+    return out.getvalue()
+
+
+PNG = _png()
 
 
 def raw_email(subject, body, to="311@city.example", image_name=None) -> bytes:

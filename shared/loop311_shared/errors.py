@@ -36,5 +36,13 @@ class Unprocessable(DomainError):
     """Well formed, but it cannot be acted on (a place no geocoder knows, a reused key)."""
 
 
+class TooManyRequests(DomainError):
+    """The caller went over a rate limit; it may try again after `retry_after` seconds."""
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class Unavailable(DomainError):
     """Something the request depends on is down; the same request may work later."""

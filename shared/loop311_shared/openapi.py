@@ -52,7 +52,9 @@ def openapi_document(service_class, title: str, description: str = "") -> dict:
             operation["parameters"] = parameters + [{"in": "query", "schema": doc.query}]
         if doc.body is not None or method in ("POST", "PUT"):
             operation["requestBody"] = {"required": doc.body_required, "content": {
-                content_type: {"schema": doc.body} if doc.body is not None else {}
+                content_type: {"schema": doc.multipart_body if (
+                    content_type == "multipart/form-data" and doc.multipart_body is not None)
+                    else doc.body} if doc.body is not None else {}
                 for content_type in doc.body_types}}
         responses = {}
         for status, (text, schema) in doc.answers.items():

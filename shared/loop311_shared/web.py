@@ -20,6 +20,7 @@ from .errors import (
     Invalid,
     NotFound,
     TooLarge,
+    TooManyRequests,
     Unauthenticated,
     Unavailable,
     Unprocessable,
@@ -27,10 +28,24 @@ from .errors import (
 from .loading import describe_errors, load  # noqa: F401  (the edge's loaders)
 
 MAX_BODY_BYTES = 1_000_000
+FILE_TYPES = ("multipart/form-data", "application/octet-stream", "message/rfc822")
 STATUS = {
     Invalid: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
-    TooLarge: 413, Unprocessable: 422, Unavailable: 503,
+    TooLarge: 413, Unprocessable: 422, TooManyRequests: 429, Unavailable: 503,
 }
+# On every answer of every service. Pages residents land on may style themselves and post
+# their own form; nothing else may load anything, and nothing may frame any of it.
+SECURITY_HEADERS = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+                    "X-Frame-Options": "DENY"}
+API_POLICY = "default-src 'none'; frame-ancestors 'none'"
+PAGE_POLICY = ("default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
+               "frame-ancestors 'none'")
+# The public API: anyone's web page may read it; writes need an api_key all the same.
+CORS_PREFIXES = ("/open311/", "/media/")
+CORS_HEADERS = {"Access-Control-Allow-Origin": "*",
+                "Access-Control-Allow-Methods": "GET, POST, OPTIONS",
+                "Access-Control-Allow-Headers": "Content-Type, Idempotency-Key",
+                "Access-Control-Max-Age": "600"}
 
 
 def status_for(error: DomainError) -> int:
@@ -80,13 +95,22 @@ class Doc:
     answer_types: tuple[str, ...] = ("application/json",)
     errors: tuple[int, ...] = ()
     security: str | None = None
+    multipart_body: object = None  # the multipart/form-data schema, when it differs (files)
+    max_body_bytes: int = 0  # 0: MAX_BODY_BYTES
 
 
 class JsonErrorsApp(WsgiApp):
-    """nameko's WSGI app, but an unknown path or method answers in JSON like the rest."""
+    """nameko's WSGI app, but an unknown path or method answers in JSON like the rest, and
+    every answer carries the security headers (and CORS's, on the public API)."""
 
     def __call__(self, environ, start_response):
         request = Request(environ, shallow=True)
+        return self._secured(request, self._answer(request, environ))(environ, start_response)
+
+    def _answer(self, request, environ) -> Response:
+        public = request.path.startswith(CORS_PREFIXES)
+        if public and request.method == "OPTIONS":
+            return Response(status=204)  # a browser's preflight
         adapter = self.url_map.bind_to_environ(environ)
         try:
             provider, values = adapter.match()
@@ -94,12 +118,22 @@ class JsonErrorsApp(WsgiApp):
             response = error_response(405, f"{request.method} is not allowed here; use "
                                            f"{', '.join(exc.valid_methods or ())}")
             response.headers["Allow"] = ", ".join(exc.valid_methods or ())
-            return response(environ, start_response)
+            return response
         except HTTPException as exc:
-            return error_response(exc.code or 404, "no such resource: check the path")(
-                environ, start_response)
+            return error_response(exc.code or 404, "no such resource: check the path")
         request.path_values = values
-        return provider.handle_request(request)(environ, start_response)
+        return provider.handle_request(request)
+
+    @staticmethod
+    def _secured(request, response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        response.headers.setdefault("Content-Security-Policy", PAGE_POLICY if (
+            response.mimetype == "text/html") else API_POLICY)
+        if request.path.startswith(CORS_PREFIXES):
+            for name, value in CORS_HEADERS.items():
+                response.headers.setdefault(name, value)
+        return response
 
 
 class JsonErrorsWebServer(WebServer):
@@ -118,17 +152,28 @@ class JsonHttp(HttpRequestHandler):
         self.doc = doc
         super().__init__(method, url, expected_exceptions=expected_exceptions, **kwargs)
 
+    def body_limit(self, request) -> int:
+        """Files (photos, whole emails) may be larger, where the route allows them."""
+        if self.doc and self.doc.max_body_bytes and request.mimetype in FILE_TYPES:
+            return self.doc.max_body_bytes
+        return MAX_BODY_BYTES
+
     def handle_request(self, request):
-        request.max_content_length = MAX_BODY_BYTES
-        request.max_form_memory_size = MAX_BODY_BYTES
+        request.max_content_length = request.max_form_memory_size = self.body_limit(request)
         return super().handle_request(request)
 
     def response_from_exception(self, exc):
+        if isinstance(exc, TooManyRequests):
+            response = error_response(429, str(exc))
+            response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         if isinstance(exc, DomainError):
             return error_response(status_for(exc), str(exc))
         if isinstance(exc, RequestEntityTooLarge):
+            files = (f" ({self.doc.max_body_bytes} as {' or '.join(FILE_TYPES)})"
+                     if self.doc and self.doc.max_body_bytes else "")
             return error_response(413, f"the request body is larger than the {MAX_BODY_BYTES} "
-                                       "bytes allowed")
+                                       f"bytes allowed{files}")
         status = getattr(exc, "code", None)
         if isinstance(status, int) and 400 <= status < 500:
             return error_response(status, getattr(exc, "description", str(exc)))

@@ -140,7 +140,9 @@ sms_opt_outs = Table(
     Column("opted_out_at", DateTime(timezone=True), nullable=False),
 )
 
-# Images that arrived with a report (email attachments); served at /media/<id>.
+# Photos that arrived with a report: `data` is the vetted public copy (re-encoded, no
+# metadata), served at /media/<id>; `original`, as it came, only with KEEP_ORIGINAL_PHOTOS
+# and only to staff.
 media = Table(
     "media", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
@@ -148,6 +150,8 @@ media = Table(
     Column("filename", String(255), nullable=False),
     Column("content_type", String(100), nullable=False),
     Column("data", LargeBinary, nullable=False),
+    Column("original", LargeBinary),
+    Column("original_type", String(100)),
 )
 
 # What routing announced of its directory (directory_changed): the platform's jurisdictions

@@ -75,7 +75,8 @@ def service_definition(session: Session, service_code: str,
 
 
 def media_item(session: Session, media_id: str):
-    row = session.execute(select(media.c.content_type, media.c.data).where(
+    row = session.execute(select(media.c.content_type, media.c.data, media.c.original,
+                                 media.c.original_type).where(
         media.c.id == int(media_id) if is_id(media_id) else False)).first()
     if row is None:
         raise NotFound(f"no media with id {media_id!r}")

@@ -60,6 +60,20 @@ class SubmitRequestSchema(ReportSchema):
                 "a location is required: lat and long, address_string or address_id", "lat")
 
 
+class SubmitWithPhotoSchema(SubmitRequestSchema):
+    """The multipart/form-data POST may carry the photo itself as `media`: it is decoded,
+    re-encoded and served at `media_url`. With a photo, the location may be left out when
+    the photo's GPS position says where."""
+
+    media = fields.Raw(load_only=True, metadata={
+        "type": "string", "format": "binary",
+        "description": "A JPEG, PNG, WebP or HEIC photo of at most 10 MB"})
+
+    @validates_schema
+    def location_given(self, data, **kwargs):
+        pass  # checked once the photo is read (its GPS position may be the place)
+
+
 class AcceptedSchema(Schema):
     service_request_id = fields.String(required=True)
     token = fields.String(required=True)

@@ -1,22 +1,25 @@
 """intake's entrypoints: load the body or event, build a command, run its handler in a
 unit of work, answer. No SQL and no business rule here."""
+import hashlib
 from pathlib import Path
 
 from werkzeug.wrappers import Response
 
 from loop311_shared.auth import token_holder
 from loop311_shared.db import Database
-from loop311_shared.errors import Invalid
+from loop311_shared.errors import Invalid, NotFound
 from loop311_shared.messaging import OutboxRelay, handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
+from loop311_shared.rate_limits import RateLimits, client_address
 from loop311_shared.reference_data import ImportedVersionSchema
 from loop311_shared.settings import SettingsProvider
 from loop311_shared.unit_of_work import apply_once, run
 from loop311_shared.web import Doc, http, json_object, json_response, load
 
 from . import handlers, queries
-from .adapters.email_webhooks import from_mailgun, from_mime, from_sendgrid
+from .adapters.email_webhooks import MAX_EMAIL_BYTES, from_mailgun, from_mime, from_sendgrid
+from .adapters.media import media_response
 from .adapters.rating_page import rating_page
 from .adapters.twilio import check_signature, twiml
 from .commands import (
@@ -32,7 +35,7 @@ from .commands import (
 from .dependencies import UnitOfWorkFactory
 from .handlers.submission import submit_once
 from .models import outbox
-from .open311.body import request_fields
+from .open311.body import request_fields, uploaded_photos
 from .open311.clients import idempotency_key, require_api_key
 from .open311.discovery import discovery
 from .open311.format import open311, render
@@ -56,6 +59,7 @@ from .schemas import (
     StatusAnswerSchema,
     StatusChangeSchema,
     SubmitRequestSchema,
+    SubmitWithPhotoSchema,
     TokenAnswerSchema,
 )
 from .settings import IntakeSettings
@@ -64,6 +68,7 @@ OPEN311 = "/open311/v2"
 FORMAT = "<any(json, xml):fmt>"
 OPEN311_TYPES = ("application/json", "text/xml")
 FORM_OR_JSON = ("application/x-www-form-urlencoded", "multipart/form-data", "application/json")
+UPLOAD_BYTES = 12_000_000  # a 10 MB photo and the form around it
 
 
 class IntakeService(OperationalEndpoints):
@@ -74,6 +79,7 @@ class IntakeService(OperationalEndpoints):
     unit_of_work = UnitOfWorkFactory("database")
     outbox_relay = OutboxRelay("database", outbox)
     metrics = Metrics()
+    limits = RateLimits()
 
     @http("GET", "/openapi.json", doc=Doc("This document", tags=("meta",), answers={
         200: ("OpenAPI 3.1", None)}))
@@ -107,18 +113,28 @@ class IntakeService(OperationalEndpoints):
                       "service_definition")
 
     @open311("POST", f"{OPEN311}/requests.{FORMAT}", doc=Doc(
-        "Report a problem", tags=("open311",), body=SubmitRequestSchema, body_types=FORM_OR_JSON,
-        answers={201: ("Accepted", AcceptedSchema(many=True))}, answer_types=OPEN311_TYPES,
-        errors=(400, 403, 404, 413, 422)))
+        "Report a problem (a photo may come as the `media` file of a multipart POST)",
+        tags=("open311",), body=SubmitRequestSchema, multipart_body=SubmitWithPhotoSchema,
+        body_types=FORM_OR_JSON, answers={201: ("Accepted", AcceptedSchema(many=True))},
+        answer_types=OPEN311_TYPES, errors=(400, 403, 404, 413, 422, 429),
+        max_body_bytes=UPLOAD_BYTES))
     def post_request(self, request, fmt):
+        client = client_address(request, self.settings.trusted_proxy_hops)
+        self.limits.hit(self.settings.rate_limit_reports_per_ip, "report", "ip", client)
         body, attributes = request_fields(request)
         require_api_key(body.get("api_key"), self.settings.open311_api_keys)
+        self.limits.hit(self.settings.key_limits.get(body["api_key"],
+                                                     self.settings.rate_limit_reports_per_key),
+                        "report", "key", hashlib.sha256(body["api_key"].encode()).hexdigest())
         offered = self._offered(body)
         key = idempotency_key(request.headers.get("Idempotency-Key"), body["api_key"], body,
                               attributes)
+        photos = uploaded_photos(request)
+        schema = SubmitWithPhotoSchema() if photos else SubmitRequestSchema()
         # The channel is this entrypoint's: a `channel` in the body is ignored.
-        command = SubmitRequest(fields=load(SubmitRequestSchema(), body), channel=CHANNEL_WEB,
-                                attributes=attributes, idempotency=key, offered=offered)
+        command = SubmitRequest(fields=load(schema, body), channel=CHANNEL_WEB,
+                                attributes=attributes, idempotency=key, offered=offered,
+                                images=photos)
         answer, replayed = submit_once(self.unit_of_work, command)
         response = render(fmt, [{"service_notice": "", "account_id": None, **answer}],
                           "service_requests", status=201)
@@ -132,7 +148,8 @@ class IntakeService(OperationalEndpoints):
         answer_types=OPEN311_TYPES, errors=(400, 404)))
     def get_requests(self, request, fmt):
         self._offered(request.args)
-        return render(fmt, queries.find_requests(self.database, request.args), "service_requests")
+        return render(fmt, self._absolute_media(request, queries.find_requests(
+            self.database, request.args)), "service_requests")
 
     @open311("GET", f"{OPEN311}/requests/<string:request_id>.{FORMAT}", doc=Doc(
         "One request", tags=("open311",), query=RequestQuerySchema,
@@ -140,15 +157,15 @@ class IntakeService(OperationalEndpoints):
         answer_types=OPEN311_TYPES, errors=(400, 404)))
     def get_request(self, request, request_id, fmt):
         self._offered(request.args)
-        return render(fmt, [queries.public_view(self.database, request_id,
-                                                 queries.wants_notes(request.args))],
-                      "service_requests")
+        return render(fmt, self._absolute_media(request, [queries.public_view(
+            self.database, request_id, queries.wants_notes(request.args))]), "service_requests")
 
     @open311("GET", f"{OPEN311}/tokens/<string:token>.{FORMAT}", doc=Doc(
         "The request a token became", tags=("open311",),
         answers={200: ("Request id", TokenAnswerSchema(many=True))},
         answer_types=OPEN311_TYPES, errors=(404,)))
     def get_token(self, request, token, fmt):
+        self._lookup_limit(request)
         return render(fmt, [queries.request_for_token(self.database, token)], "service_requests")
 
     @http("GET", "/media/<string:media_id>", doc=Doc(
@@ -156,7 +173,19 @@ class IntakeService(OperationalEndpoints):
         answers={200: ("The image", None)}, answer_types=("image/*",), errors=(404,)))
     def get_media(self, request, media_id):
         item = queries.media_item(self.database, media_id)
-        return Response(item.data, content_type=item.content_type)
+        return media_response(item.data, item.content_type, f"photo-{media_id}")
+
+    @http("GET", "/staff/v1/media/<string:media_id>/original", doc=Doc(
+        "A photo as it came, with its metadata (kept only with KEEP_ORIGINAL_PHOTOS)",
+        tags=("staff",), answers={200: ("A download", None)},
+        answer_types=("application/octet-stream",), errors=(401, 404), security="staff"))
+    def get_original_media(self, request, media_id):
+        token_holder(request, self.settings.staff_api_tokens)
+        item = queries.media_item(self.database, media_id)
+        if item.original is None:
+            raise NotFound(f"the original of media {media_id} was not kept")
+        return media_response(item.original, item.original_type, f"original-{media_id}",
+                              private=True)
 
     # Residents rate a closed request (the links in the closing email lead here).
 
@@ -165,6 +194,7 @@ class IntakeService(OperationalEndpoints):
         tags=("residents",), query=RatingSchema, answers={200: ("A page for the resident", None)},
         answer_types=("text/html",), errors=(400, 403, 404, 409)))
     def rating_link(self, request, request_id):
+        self._lookup_limit(request)
         link = load(RatingSchema(), request.args.to_dict())
         # A score is one click; "not fixed" reopens the request, so it waits for the form
         # (mail scanners follow links too).
@@ -177,6 +207,7 @@ class IntakeService(OperationalEndpoints):
         body=RatingSchema, body_types=("application/json", "application/x-www-form-urlencoded"),
         answers={200: ("Recorded", RatingAnswerSchema)}, errors=(400, 403, 404, 409)))
     def rate_request(self, request, request_id):
+        self._lookup_limit(request)
         if request.mimetype == "application/x-www-form-urlencoded":
             link = load(RatingSchema(), request.form.to_dict())
             return self._rating_page(request, request_id, self._rate(request_id, link, "email"),
@@ -241,6 +272,8 @@ class IntakeService(OperationalEndpoints):
                         request.headers.get("X-Twilio-Signature"))
         if not params.get("From"):
             raise Invalid("From is required")
+        self.limits.hit(self.settings.rate_limit_texts_per_number, "text", "number",
+                        params["From"])
         reply = run(self.unit_of_work(), handlers.receive_text, ReceiveText(
             params["From"], str(params.get("Body", "")), params.get("MediaUrl0")))
         return Response(twiml(reply), content_type="text/xml; charset=utf-8")
@@ -249,21 +282,24 @@ class IntakeService(OperationalEndpoints):
         "A raw RFC 5322 message from an MTA (the bytes as they are, any content type)",
         tags=("webhooks",), body_types=("application/octet-stream",),
         body={"type": "string", "format": "binary"},
-        answers={201: ("Filed", AcceptedSchema)}, errors=(400, 401), security="mail"))
+        answers={201: ("Filed", AcceptedSchema)}, errors=(400, 401, 413, 422, 429),
+        security="mail", max_body_bytes=MAX_EMAIL_BYTES))
     def receive_mime_email(self, request):
         token_holder(request, self.settings.email_webhook_tokens)
         return self._file_email(from_mime(request.get_data()))
 
     @http("POST", "/email/v1/sendgrid", doc=Doc(
         "SendGrid Inbound Parse", tags=("webhooks",), body_types=("multipart/form-data",),
-        answers={201: ("Filed", AcceptedSchema)}, errors=(400, 401), security="mail"))
+        answers={201: ("Filed", AcceptedSchema)}, errors=(400, 401, 413, 422, 429),
+        security="mail", max_body_bytes=MAX_EMAIL_BYTES))
     def receive_sendgrid_email(self, request):
         token_holder(request, self.settings.email_webhook_tokens)
         return self._file_email(from_sendgrid(request.form.to_dict(), request.files))
 
     @http("POST", "/email/v1/mailgun", doc=Doc(
         "Mailgun route (signed)", tags=("webhooks",), body_types=("multipart/form-data",),
-        answers={201: ("Filed", AcceptedSchema)}, errors=(400, 403)))
+        answers={201: ("Filed", AcceptedSchema)}, errors=(400, 403, 413, 422, 429),
+        max_body_bytes=MAX_EMAIL_BYTES))
     def receive_mailgun_email(self, request):
         message = from_mailgun(request.form.to_dict(), request.files,
                                self.settings.mailgun_signing_key)
@@ -307,7 +343,20 @@ class IntakeService(OperationalEndpoints):
     def handle_sla_started(self, event):
         return apply_once(self.unit_of_work(), event, handlers.handle_sla_started)
 
+    def _absolute_media(self, request, views: list[dict]) -> list[dict]:
+        """Photos intake keeps are stored as /media/<id>: Open311 clients get the whole URL,
+        on PUBLIC_BASE_URL (or, without one, the address they called)."""
+        base = (self.settings.public_base_url or request.host_url).rstrip("/")
+        return [{**view, "media_url": base + view["media_url"]}
+                if (view.get("media_url") or "").startswith("/") else view for view in views]
+
+    def _lookup_limit(self, request):
+        self.limits.hit(self.settings.rate_limit_lookups_per_ip, "lookup", "ip",
+                        client_address(request, self.settings.trusted_proxy_hops))
+
     def _file_email(self, message):
+        self.limits.hit(self.settings.rate_limit_emails_per_sender, "email", "sender",
+                        message.sender.lower())
         return json_response(run(self.unit_of_work(), handlers.receive_email, message),
                              status=201)
 

@@ -30,6 +30,7 @@ class IntakeRules:
     conversation_expiry: timedelta = timedelta(minutes=30)
     reply_window: timedelta = timedelta(days=14)
     media_base: str = ""
+    keep_original_photos: bool = False
 
     @classmethod
     def from_settings(cls, settings) -> "IntakeRules":
@@ -39,7 +40,8 @@ class IntakeRules:
                                               timedelta(hours=settings.duplicate_window_hours)),
                    conversation_expiry=timedelta(minutes=settings.sms_conversation_minutes),
                    reply_window=timedelta(days=settings.sms_reply_window_days),
-                   media_base=settings.public_base_url)
+                   media_base=settings.public_base_url,
+                   keep_original_photos=settings.keep_original_photos)
 
 
 class IntakeUnitOfWork(UnitOfWork):

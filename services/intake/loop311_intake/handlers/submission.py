@@ -1,15 +1,18 @@
 """SubmitRequest: store a new report and its events, or join it to the open request it
 repeats. Every channel ends here; the channel comes from the command, never the body."""
+from dataclasses import replace
+
 from sqlalchemy.exc import IntegrityError
 
 from loop311_shared.clock import utcnow
-from loop311_shared.errors import Invalid
+from loop311_shared.errors import Invalid, Unprocessable
 from loop311_shared.unit_of_work import run
 
 from ..commands import SubmitRequest
 from ..domain.attributes import checked_attributes
 from ..domain.contacts import normalised_email, normalised_phone
 from ..domain.duplicates import neighbourhood_keys
+from ..domain.photos import PhotoRefused, vet
 from ..unit_of_work import IntakeUnitOfWork
 
 CONTACT_FIELDS = ("email", "phone", "first_name", "last_name")
@@ -55,6 +58,17 @@ def _accept(uow: IntakeUnitOfWork, command: SubmitRequest) -> dict:
     attributes = checked_attributes(uow.catalog.attribute_definitions(service.service_code),
                                     service.service_code, command.attributes,
                                     require=command.require_attributes)
+    photos, refused = vetted_photos(command)
+    placed_by_photo = data.get("lat") is None and not data.get("address_string") and any(
+        photo.location for photo in photos.values())
+    if placed_by_photo:
+        lat, long = next(photo.location for photo in photos.values() if photo.location)
+        data = {**data, "lat": lat, "long": long}
+        command = replace(command, fields=data)
+    if command.channel == "web" and all(data.get(name) is None for name in (
+            "lat", "address_string", "address_id")):
+        raise Invalid("a location is required: lat and long, address_string or address_id "
+                      "(or a photo that carries its GPS position)")
     contact = normalised_contact(data, uow.rules.phone_region)
     if service.contact_required and not (contact.get("email") or contact.get("phone")):
         raise Invalid(f"{service.service_name} reports cannot be anonymous: give an email "
@@ -70,14 +84,36 @@ def _accept(uow: IntakeUnitOfWork, command: SubmitRequest) -> dict:
         answer = _open(uow, service, command, attributes, contact_ref, now)
     else:
         answer = _follow(uow, original, command.channel, contact_ref, now)
-    for image in command.images:
-        uow.requests.add_image(int(answer["service_request_id"]), image.filename,
-                               image.content_type, image.data, uow.rules.media_base)
+    request_id = int(answer["service_request_id"])
+    for image, photo in photos.items():
+        uow.requests.add_image(request_id, image.filename, photo, uow.rules.media_base,
+                               original=image if uow.rules.keep_original_photos else None)
+    if placed_by_photo and "service_notice" not in answer:
+        uow.requests.add_note(request_id, "location", "The place was taken from the GPS "
+                              "position in the photo (the report gave none).", now)
+    for reason in refused:
+        # Internal: the reason quotes the file's name, which the sender chose.
+        uow.requests.add_note(request_id, "photo", f"A photo was not kept: {reason}.", now,
+                              visibility="internal")
     if contact_ref:
         uow.publish("resident_contact_recorded", answer["service_request_id"],
                     {"contact_ref": contact_ref, "request_id": answer["service_request_id"],
                      "request_token": answer["token"], **contact})
     return answer
+
+
+def vetted_photos(command: SubmitRequest) -> tuple[dict, list[str]]:
+    """The photos kept (by the image they came as) and why the others were not. An upload
+    refused is the client's error; from email or a text, the report still counts."""
+    photos, refused = {}, []
+    for image in command.images:
+        try:
+            photos[image] = vet(image.data, image.filename)
+        except PhotoRefused as reason:
+            if command.channel == "web":
+                raise Unprocessable(f"media: {reason}") from None
+            refused.append(str(reason))
+    return photos, refused
 
 
 def normalised_contact(data: dict, phone_region: str) -> dict:

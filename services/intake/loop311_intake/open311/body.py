@@ -11,7 +11,10 @@ from werkzeug.wrappers import Request
 from loop311_shared.errors import Invalid
 from loop311_shared.web import json_object
 
+from ..commands import Image
+
 ATTRIBUTE_FIELD = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
+MAX_PHOTOS = 5
 
 
 def request_fields(request: Request) -> tuple[dict, dict[str, list]]:
@@ -46,3 +49,14 @@ def _attributes_apart(body):
         raise Invalid("attribute must be an object of attribute codes and values")
     return body, {code: value if isinstance(value, list) else [value]
                   for code, value in attributes.items()}
+
+
+def uploaded_photos(request: Request) -> tuple[Image, ...]:
+    """The `media` files of a multipart POST, as they came (vetted later, by decoding)."""
+    if request.mimetype != "multipart/form-data":
+        return ()
+    files = request.files.getlist("media")
+    if len(files) > MAX_PHOTOS:
+        raise Invalid(f"media: at most {MAX_PHOTOS} photos a report")
+    return tuple(Image(upload.filename or "media", upload.mimetype, upload.read())
+                 for upload in files)

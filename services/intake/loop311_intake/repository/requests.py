@@ -44,11 +44,13 @@ class RequestRepository:
             request_id=request_id, type=type_, summary=summary, datetime=now,
             visibility=visibility, author=author)).inserted_primary_key[0]
 
-    def add_image(self, request_id: int, filename: str, content_type: str, data: bytes,
-                  media_base: str) -> None:
+    def add_image(self, request_id: int, filename: str, photo, media_base: str,
+                  original=None) -> None:
+        """Keep a vetted photo's public copy and, if given, the original as it came."""
         media_id = self.session.execute(insert(media).values(
-            request_id=request_id, filename=filename[:255], content_type=content_type,
-            data=data)).inserted_primary_key[0]
+            request_id=request_id, filename=filename[:255], content_type=photo.content_type,
+            data=photo.data, original=original and original.data,
+            original_type=original and original.content_type[:100])).inserted_primary_key[0]
         self.session.execute(update(service_requests)
                              .where(service_requests.c.id == request_id,
                                     service_requests.c.media_url.is_(None))
