@@ -80,6 +80,7 @@ def service_config(rabbit_config, new_database):
             "RATE_LIMIT_LOOKUPS_PER_IP": "100000/minute",
             "RATE_LIMIT_TEXTS_PER_NUMBER": "100000/minute",
             "RATE_LIMIT_EMAILS_PER_SENDER": "100000/minute",
+            "RATE_LIMIT_PUBLIC_PER_IP": "100000/minute",
         }
         config.update(overrides)
         return config

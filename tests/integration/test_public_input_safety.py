@@ -246,3 +246,16 @@ def test_a_keys_own_limit_a_senders_emails_and_token_lookups(start_intake, servi
     lookups = [requests.get(f"{base}/open311/v2/tokens/no-such-token.json",
                             timeout=5).status_code for _ in range(3)]
     assert lookups == [404, 404, 429]
+
+
+def test_notifys_public_writes_are_limited_too(container_factory, service_config):
+    from loop311_notify.service import NotifyService
+
+    config = service_config("notify", RATE_LIMIT_PUBLIC_PER_IP="2/minute")
+    container_factory(NotifyService, config).start()
+    url = f"http://{config['WEB_SERVER_ADDRESS']}/notify/v1/subscriptions"
+    wanted = {"kind": "topic", "topic": "storm", "channel": "email", "email": "ada@example.org"}
+
+    statuses = [requests.post(url, json=wanted, timeout=10).status_code for _ in range(3)]
+
+    assert 429 not in statuses[:2] and statuses[2] == 429

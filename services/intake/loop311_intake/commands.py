@@ -33,6 +33,7 @@ class SubmitRequest:
     idempotency: IdempotencyKey | None = None
     images: tuple[Image, ...] = ()
     offered: frozenset[str] | None = None  # what the client's jurisdiction_id offers
+    photo_problems: tuple[str, ...] = ()  # photos that never arrived, and why
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,8 @@ class TakeCallIn:
 class ReceiveText:
     phone: str
     body: str
-    media_url: str | None = None
+    photos: tuple[Image, ...] = ()  # fetched from the provider, not yet vetted
+    photo_problems: tuple[str, ...] = ()  # why a texted photo could not be fetched
 
 
 @dataclass(frozen=True)

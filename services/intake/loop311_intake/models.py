@@ -164,3 +164,15 @@ jurisdictions = Table(
     Column("offers", JSON, nullable=False),
     Column("directory_version", Integer, nullable=False),
 )
+
+# Photos texted during an unfinished conversation, as they came (never served): they go
+# through the photo pipeline with the report when it is filed, and are gone with it.
+sms_photos = Table(
+    "sms_photos", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("phone", String(32), nullable=False, index=True),
+    Column("filename", String(255), nullable=False),
+    Column("content_type", String(100), nullable=False),
+    Column("data", LargeBinary, nullable=False),
+    Column("received_at", DateTime(timezone=True), nullable=False),
+)

@@ -20,6 +20,7 @@ from loop311_shared.web import Doc, http, json_object, json_response, load
 from . import handlers, queries
 from .adapters.email_webhooks import MAX_EMAIL_BYTES, from_mailgun, from_mime, from_sendgrid
 from .adapters.media import media_response
+from .adapters.mms import texted_photos
 from .adapters.rating_page import rating_page
 from .adapters.twilio import check_signature, twiml
 from .commands import (
@@ -274,8 +275,10 @@ class IntakeService(OperationalEndpoints):
             raise Invalid("From is required")
         self.limits.hit(self.settings.rate_limit_texts_per_number, "text", "number",
                         params["From"])
+        photos, problems = texted_photos(params, self.settings.sms_media_hosts,
+                                         self.settings.twilio_media_auth)
         reply = run(self.unit_of_work(), handlers.receive_text, ReceiveText(
-            params["From"], str(params.get("Body", "")), params.get("MediaUrl0")))
+            params["From"], str(params.get("Body", "")), photos, problems))
         return Response(twiml(reply), content_type="text/xml; charset=utf-8")
 
     @http("POST", "/email/v1/mime", doc=Doc(

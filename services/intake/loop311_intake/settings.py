@@ -59,6 +59,11 @@ class IntakeSettings(ServiceSettings):
     nominatim_country_codes: str = Field("", description="Limit Nominatim to these countries")
     twilio_auth_token: str = Field("", description="Twilio's auth token; empty: inbound "
                                                    "texts are refused")
+    twilio_account_sid: str = Field("", description="Twilio's account SID: with it, texted "
+                                    "photos are fetched with HTTP basic auth (needed when the "
+                                    "account protects its media)")
+    sms_media_hosts: CommaList = Field(("api.twilio.com",), description="The only hosts "
+                                       "texted photos are fetched from (the provider's)")
     sms_conversation_minutes: float = Field(30, ge=0, description="How long a texter's "
                                             "half-finished report waits for the next reply")
     sms_reply_window_days: float = Field(14, ge=0, description="A text from a number whose "
@@ -82,6 +87,11 @@ class IntakeSettings(ServiceSettings):
             if not key or not re.match(LIMIT, limit) or not limit:
                 raise ValueError(f"{pair!r}: give api_key=limit, such as city-app=6000/minute")
         return value
+
+    @property
+    def twilio_media_auth(self) -> tuple[str, str] | None:
+        return (self.twilio_account_sid, self.twilio_auth_token) \
+            if self.twilio_account_sid else None
 
     @property
     def key_limits(self) -> dict[str, str]:

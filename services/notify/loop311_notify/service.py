@@ -11,6 +11,7 @@ from loop311_shared.errors import Forbidden
 from loop311_shared.messaging import handle_event, handle_events
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
+from loop311_shared.rate_limits import RateLimits, client_address
 from loop311_shared.reference_data import ImportedVersionSchema
 from loop311_shared.settings import SettingsProvider
 from loop311_shared.twilio import check_signature
@@ -66,6 +67,7 @@ class NotifyService(IntegrationEndpoints, OperationalEndpoints):
     broadcaster = BroadcastExpander("database")
     webhook_dispatcher = WebhookDispatcher("database")
     metrics = Metrics()
+    limits = RateLimits()
 
     @handle_events(PUBLIC_EVENT_TYPES, consumer="webhooks")
     def fan_out_to_webhooks(self, event):
@@ -111,6 +113,7 @@ class NotifyService(IntegrationEndpoints, OperationalEndpoints):
         query=PreferencesQuerySchema, answers={200: ("Their preferences", PreferencesAnswerSchema)},
         errors=(400, 401, 403, 404)))
     def get_preferences(self, request, request_id):
+        self._public_write_limit(request)
         asked = load(PreferencesQuerySchema(), request.args.to_dict())
         self._proof_or_staff(request, asked)
         return json_response(run(self._unit_of_work(), handlers.preferences_of, SetPreferences(
@@ -121,6 +124,7 @@ class NotifyService(IntegrationEndpoints, OperationalEndpoints):
         "is the proof (or a staff bearer token)", tags=("residents",), body=PreferencesSchema,
         answers={200: ("Saved", PreferencesAnswerSchema)}, errors=(400, 401, 403, 404, 422)))
     def set_preferences(self, request, request_id):
+        self._public_write_limit(request)
         schema = PreferencesSchema()
         chosen = load(schema, json_object(request))
         self._proof_or_staff(request, chosen)
@@ -184,6 +188,7 @@ class NotifyService(IntegrationEndpoints, OperationalEndpoints):
         body=SubscribeSchema, answers={201: ("Subscribed", SubscriptionAnswerSchema)},
         errors=(400, 404, 409, 422)))
     def subscribe(self, request):
+        self._public_write_limit(request)
         wanted = load(SubscribeSchema(), json_object(request))
         answer = run(self._unit_of_work(), handlers.subscribe, Subscribe(
             wanted["kind"], wanted["channel"], wanted["language"],
@@ -244,6 +249,7 @@ class NotifyService(IntegrationEndpoints, OperationalEndpoints):
         "the proof)", tags=("subscriptions",), body=FollowByPushSchema,
         answers={201: ("Following", SubscriptionAnswerSchema)}, errors=(400, 404, 422)))
     def follow_by_push(self, request, request_id):
+        self._public_write_limit(request)
         wanted = load(FollowByPushSchema(), json_object(request))
         answer = run(self._unit_of_work(), handlers.follow_request_by_push, FollowByPush(
             request_id, wanted["token"], wanted["push"], wanted["language"]))
@@ -305,6 +311,10 @@ class NotifyService(IntegrationEndpoints, OperationalEndpoints):
     def cancel_broadcast(self, request, broadcast_id):
         token_holder(request, self.settings.admin_api_tokens)
         return json_response(run(self._unit_of_work(), handlers.cancel_broadcast, broadcast_id))
+
+    def _public_write_limit(self, request) -> None:
+        self.limits.hit(self.settings.rate_limit_public_per_ip, "public request", "ip",
+                        client_address(request, self.settings.trusted_proxy_hops))
 
     def _proof_or_staff(self, request, asked: dict) -> None:
         """A resident shows the request's token; without one, only staff may ask."""

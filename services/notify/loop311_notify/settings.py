@@ -76,6 +76,15 @@ class NotifySettings(ServiceSettings):
     apns_team_id: str = Field("", description="APNs: the developer team id")
     apns_topic: str = Field("", description="APNs: the app's bundle id")
 
+    rate_limit_prefix: str = Field("loop311", min_length=1, description="The rate limits' "
+                                   "Redis key prefix (one per platform sharing a Redis)")
+    rate_limit_public_per_ip: str = Field("30/minute", pattern=r"^[0-9]+ ?(/|per) ?[0-9]* ?"
+                                          r"(second|minute|hour|day)s?$", description="Public "
+                                          "writes (subscribe, follow by push, preferences) "
+                                          "from one client address")
+    trusted_proxy_hops: int = Field(0, ge=0, le=5, description="Proxies in front of notify "
+                                    "that append to X-Forwarded-For; 0: the connection's "
+                                    "address")
     rabbitmq_management_url: str = Field("http://guest:guest@127.0.0.1:15672", description=
                                          "The broker's management API, with an administrator's "
                                          "credentials: it makes integrators' broker users")

@@ -15,6 +15,7 @@ pillow_heif.register_heif_opener()
 MAX_BYTES = 10_000_000
 MAX_PIXELS = 40_000_000  # a 7,700 × 5,200 photo; beyond it Pillow refuses (bombs)
 MAX_SIDE = 4096  # the public copy's longest side
+MAX_PHOTOS_PER_REPORT = 5
 # Decoded format -> what the public copy is saved as.
 KEPT_AS = {"JPEG": "JPEG", "PNG": "PNG", "WEBP": "WEBP", "HEIF": "JPEG"}
 CONTENT_TYPES = {"JPEG": ("image/jpeg", "jpg"), "PNG": ("image/png", "png"),
@@ -50,6 +51,14 @@ def vet(data: bytes, filename: str) -> Photo:
     upright.save(out, kept_as, **({"quality": 85} if kept_as != "PNG" else {"optimize": True}))
     content_type, extension = CONTENT_TYPES[kept_as]
     return Photo(out.getvalue(), content_type, extension, location)
+
+
+def gps_hint(data: bytes) -> tuple[float, float] | None:
+    """Where a photo says it was taken, or None (no position, or not a photo we keep)."""
+    try:
+        return gps_location(_decoded(data, "photo")) if len(data) <= MAX_BYTES else None
+    except PhotoRefused:
+        return None
 
 
 def _decoded(data: bytes, name: str) -> Image.Image:

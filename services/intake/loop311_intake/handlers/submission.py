@@ -91,7 +91,7 @@ def _accept(uow: IntakeUnitOfWork, command: SubmitRequest) -> dict:
     if placed_by_photo and "service_notice" not in answer:
         uow.requests.add_note(request_id, "location", "The place was taken from the GPS "
                               "position in the photo (the report gave none).", now)
-    for reason in refused:
+    for reason in (*refused, *command.photo_problems):
         # Internal: the reason quotes the file's name, which the sender chose.
         uow.requests.add_note(request_id, "photo", f"A photo was not kept: {reason}.", now,
                               visibility="internal")

@@ -16,6 +16,7 @@ from loop311_shared.loading import load
 from ..adapters.geocoding import parse_location
 from ..commands import CHANNEL_TEXT, AddComment, RateRequest, ReceiveText, SubmitRequest
 from ..domain.contacts import normalised_phone
+from ..domain.photos import gps_hint
 from ..domain.texting import (
     HELP_REPLY,
     KEYWORDS,
@@ -34,6 +35,9 @@ from ..unit_of_work import IntakeUnitOfWork
 from .ratings import rate_request
 from .staff import add_comment
 from .submission import submit_request
+
+# What a conversation notes about its photos, which is not part of the report.
+DRAFT_NOTES = ("photo_has_place", "photo_problems")
 
 
 def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
@@ -62,8 +66,12 @@ def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
         guess = uow.guesser().guess(body)
         if guess.trusted:
             draft["service_code"] = guess.service_code
-    if command.media_url:
-        draft["media_url"] = command.media_url
+    for photo in command.photos:
+        uow.conversations.keep_photo(phone, photo, now, now - uow.rules.conversation_expiry)
+        if gps_hint(photo.data) is not None:
+            draft["photo_has_place"] = True  # the photo will say where: no need to ask
+    if command.photo_problems:
+        draft["photo_problems"] = [*draft.get("photo_problems", []), *command.photo_problems]
     state = conversation.state if conversation else "describing"
     services = uow.catalog.text_menu()
 
@@ -83,14 +91,16 @@ def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
     if "service_code" not in draft:
         uow.conversations.save(phone, "awaiting_category", draft, expires_at)
         return "Thanks. What kind of problem is it? " + menu_text(services)
-    if "lat" not in draft:
+    if "lat" not in draft and not draft.get("photo_has_place"):
         uow.conversations.save(phone, "awaiting_location", draft, expires_at)
         return "Where is it? Reply with a street address or two cross streets."
     try:
         # Every check comes before the first write, so a refusal leaves nothing behind.
+        report = {name: value for name, value in draft.items() if name not in DRAFT_NOTES}
         answer, _ = submit_request(uow, SubmitRequest(
-            fields=load(ReportSchema(), {**draft, "phone": phone}), channel=CHANNEL_TEXT,
-            require_attributes=False))
+            fields=load(ReportSchema(), {**report, "phone": phone}), channel=CHANNEL_TEXT,
+            require_attributes=False, images=uow.conversations.photos(phone),
+            photo_problems=tuple(draft.get("photo_problems", ()))))
     except DomainError as exc:
         return f"Sorry, we could not file that: {exc}"
     uow.conversations.end(phone)

@@ -12,9 +12,9 @@ from loop311_shared.errors import Invalid
 from loop311_shared.web import json_object
 
 from ..commands import Image
+from ..domain.photos import MAX_PHOTOS_PER_REPORT as MAX_PHOTOS
 
 ATTRIBUTE_FIELD = re.compile(r"^attribute\[([^\]]+)\](\[\])?$")
-MAX_PHOTOS = 5
 
 
 def request_fields(request: Request) -> tuple[dict, dict[str, list]]:
