@@ -259,3 +259,18 @@ def test_notifys_public_writes_are_limited_too(container_factory, service_config
     statuses = [requests.post(url, json=wanted, timeout=10).status_code for _ in range(3)]
 
     assert 429 not in statuses[:2] and statuses[2] == 429
+
+
+def test_notifys_administration_needs_the_admin_token(container_factory, service_config):
+    from loop311_notify.service import NotifyService
+
+    config = service_config("notify")
+    container_factory(NotifyService, config).start()
+    base = f"http://{config['WEB_SERVER_ADDRESS']}"
+    bad = {"Authorization": "Bearer not-the-token"}
+    for method, path in (("PUT", "/admin/v1/topics"), ("POST", "/admin/v1/broadcasts"),
+                         ("GET", "/admin/v1/broadcasts/1"), ("GET", "/integrations/v1/webhooks"),
+                         ("POST", "/integrations/v1/integrators")):
+        for headers in ({}, bad):
+            answer = requests.request(method, base + path, json={}, headers=headers, timeout=10)
+            assert answer.status_code == 401, (method, path, answer.text)
