@@ -46,9 +46,11 @@ from loop311_shared.db import with_driver  # noqa: E402
 API_KEY = "bench-key"
 # Only what the benchmark must set; everything else is the services' config.yml default.
 # A load test is one client at one address with one key: the rate limits are raised for it.
-LOOP311_ENV = {"LOG_LEVEL": "WARNING", "OPEN311_API_KEYS": API_KEY,
-               "RATE_LIMIT_REPORTS_PER_IP": "1000000/minute",
-               "RATE_LIMIT_REPORTS_PER_KEY": "1000000/minute"}
+LOOP311_ENV = {"LOG_LEVEL": "WARNING", "OPEN311_API_KEYS": API_KEY, **{
+    name: "1000000/minute" for name in (
+        "RATE_LIMIT_REPORTS_PER_IP", "RATE_LIMIT_REPORTS_PER_KEY", "RATE_LIMIT_LOOKUPS_PER_IP",
+        "RATE_LIMIT_TEXTS_PER_NUMBER", "RATE_LIMIT_EMAILS_PER_SENDER",
+        "RATE_LIMIT_PUBLIC_PER_IP")}}
 FLOOR_QUEUE = "evt-floor_intake-request_received--floor_consumer.handle"
 
 

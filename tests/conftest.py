@@ -20,6 +20,7 @@ from sqlalchemy import create_engine, text  # noqa: E402
 from loop311_shared.db import with_driver  # noqa: E402
 from support import (  # noqa: E402
     DEMO_PLATFORM,
+    RAISED_LIMITS,
     TEST_ADMIN_TOKEN,
     TEST_API_KEY,
     Mailbox,
@@ -74,13 +75,9 @@ def service_config(rabbit_config, new_database):
             # would only make the time of day and the test's length matter.
             "QUIET_HOURS": "off",
             "SMS_RATE_PER_SECOND": 0,
-            # Rate limits have tests of their own; each test counts in its own keys.
+            # Each test counts its rate limits in keys of its own.
             "RATE_LIMIT_PREFIX": f"test-{uuid.uuid4().hex[:8]}",
-            "RATE_LIMIT_REPORTS_PER_IP": "100000/minute",
-            "RATE_LIMIT_LOOKUPS_PER_IP": "100000/minute",
-            "RATE_LIMIT_TEXTS_PER_NUMBER": "100000/minute",
-            "RATE_LIMIT_EMAILS_PER_SENDER": "100000/minute",
-            "RATE_LIMIT_PUBLIC_PER_IP": "100000/minute",
+            **RAISED_LIMITS,
         }
         config.update(overrides)
         return config

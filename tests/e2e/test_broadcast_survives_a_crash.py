@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from devtools.localsuite import SERVICES, SUITE_ADMIN_TOKEN, LocalSuite
 from loop311_notify.models import subscriptions
-from support import free_port, rows, wait_until
+from support import RAISED_LIMITS, free_port, rows, wait_until
 
 pytestmark = pytest.mark.e2e
 ADMIN = {"Authorization": f"Bearer {SUITE_ADMIN_TOKEN}"}
@@ -19,7 +19,7 @@ def suite(tmp_path, rabbit_config, new_database, smtp_sink):
         tmp_path / "suite", rabbit_config["AMQP_URI"],
         database_urls={name: new_database(name) for name in SERVICES},
         ports={name: free_port() for name in SERVICES}, smtp_port=smtp_sink.port,
-        extra_env={"OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
+        extra_env={**RAISED_LIMITS, "OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
                    "EVENT_RETRY_DELAYS_MS": "200,500", "OPEN311_API_KEYS": "e2e-key",
                    "QUIET_HOURS": "off", "SMS_RATE_PER_SECOND": "0",
                    # Slow enough that the kill lands mid-broadcast.

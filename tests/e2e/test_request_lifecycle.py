@@ -11,7 +11,7 @@ from devtools.localsuite import SERVICES, LocalSuite
 from loop311_shared.db import with_driver
 from loop311_sla.domain.policies import build_policies
 from loop311_sla.schemas import PoliciesSchema
-from support import demo_document, free_port, publish_envelope, wait_until
+from support import RAISED_LIMITS, demo_document, free_port, publish_envelope, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -27,7 +27,7 @@ def suite(tmp_path, rabbit_config, new_database, smtp_sink):
         database_urls={name: new_database(name) for name in SERVICES},
         ports={name: free_port() for name in SERVICES},
         smtp_port=smtp_sink.port,
-        extra_env={"OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
+        extra_env={**RAISED_LIMITS, "OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
                    "EVENT_RETRY_DELAYS_MS": "200,500", "OPEN311_API_KEYS": "e2e-key",
                    "STAFF_API_TOKENS": "alice:e2e-staff", "UNSUBSCRIBE_SECRET": "e2e-secret",
                    "QUIET_HOURS": "off", "SMS_RATE_PER_SECOND": "0"},

@@ -11,7 +11,7 @@ import requests
 from twilio.request_validator import RequestValidator
 
 from devtools.localsuite import SERVICES, LocalSuite
-from support import free_port, wait_until
+from support import RAISED_LIMITS, free_port, wait_until
 
 pytestmark = pytest.mark.e2e
 
@@ -39,7 +39,7 @@ def suite(tmp_path, rabbit_config, new_database, smtp_sink):
         tmp_path / "suite", rabbit_config["AMQP_URI"],
         database_urls={name: new_database(name) for name in SERVICES}, ports=ports,
         smtp_port=smtp_sink.port,
-        extra_env={"OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
+        extra_env={**RAISED_LIMITS, "OUTBOX_POLL_SECONDS": "0.5", "MAIL_POLL_SECONDS": "0.5",
                    "EVENT_RETRY_DELAYS_MS": "200,500", "OPEN311_API_KEYS": "e2e-key",
                    "STAFF_API_TOKENS": "alice:e2e-staff", "UNSUBSCRIBE_SECRET": "e2e-secret",
                    "TWILIO_ACCOUNT_SID": "ACe2e", "TWILIO_AUTH_TOKEN": TWILIO_TOKEN,

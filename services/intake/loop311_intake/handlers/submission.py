@@ -2,6 +2,7 @@
 repeats. Every channel ends here; the channel comes from the command, never the body."""
 from dataclasses import replace
 
+from eventlet import tpool
 from sqlalchemy.exc import IntegrityError
 
 from loop311_shared.clock import utcnow
@@ -108,7 +109,8 @@ def vetted_photos(command: SubmitRequest) -> tuple[dict, list[str]]:
     photos, refused = {}, []
     for image in command.images:
         try:
-            photos[image] = vet(image.data, image.filename)
+            # Decoding is CPU work: in a real thread, so other requests are not held up.
+            photos[image] = tpool.execute(vet, image.data, image.filename)
         except PhotoRefused as reason:
             if command.channel == "web":
                 raise Unprocessable(f"media: {reason}") from None
