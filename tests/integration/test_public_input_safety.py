@@ -274,3 +274,34 @@ def test_notifys_administration_needs_the_admin_token(container_factory, service
         for headers in ({}, bad):
             answer = requests.request(method, base + path, json={}, headers=headers, timeout=10)
             assert answer.status_code == 401, (method, path, answer.text)
+
+
+def test_the_original_is_kept_for_staff_only_when_configured(start_intake, service_config):
+    config = service_config("intake", KEEP_ORIGINAL_PHOTOS="true",
+                            STAFF_API_TOKENS="crew:staff-token")
+    start_intake(config)
+    config["base"] = f"http://{config['WEB_SERVER_ADDRESS']}"
+    original = jpeg(exif_gps=CITY_HALL)
+    request_id = upload(config, "pothole.jpg", "image/jpeg", original).json()[0][
+        "service_request_id"]
+    media_url = requests.get(f"{config['base']}/open311/v2/requests/{request_id}.json",
+                             timeout=5).json()[0]["media_url"]
+    media_id = media_url.rsplit("/", 1)[1]
+
+    kept = requests.get(f"{config['base']}/staff/v1/media/{media_id}/original", timeout=5,
+                        headers={"Authorization": "Bearer staff-token"})
+
+    assert kept.status_code == 200 and kept.content == original  # with its EXIF, for staff
+    assert kept.headers["Content-Disposition"].startswith("attachment;")
+    assert kept.headers["Cache-Control"] == "private, no-store"
+    assert requests.get(f"{config['base']}/staff/v1/media/{media_id}/original",
+                        timeout=5).status_code == 401
+    assert Picture.open(BytesIO(requests.get(media_url, timeout=5).content)).getexif() == {}
+
+
+def test_without_the_setting_no_original_is_kept(intake):
+    request_id = upload(intake, "pothole.jpg", "image/jpeg", jpeg(),
+                        lat=CITY_HALL[0], long=CITY_HALL[1]).json()[0]["service_request_id"]
+    [(original,)] = rows(intake["DATABASE_URL"], select(media.c.original).where(
+        media.c.request_id == int(request_id)))
+    assert original is None
