@@ -38,7 +38,9 @@ def new_database(container_factory):
     """Makes empty PostgreSQL databases that are dropped after the test, so every test
     starts from a fresh schema that the services' own migrations build. (Depending on
     `container_factory` makes the containers stop before their databases go.)"""
-    admin = create_engine(with_driver(ADMIN_DATABASE_URL), isolation_level="AUTOCOMMIT")
+    # pre-ping: a test may restart PostgreSQL under the pooled connection.
+    admin = create_engine(with_driver(ADMIN_DATABASE_URL), isolation_level="AUTOCOMMIT",
+                          pool_pre_ping=True)
     created = []
 
     def make(label="db"):

@@ -1,18 +1,34 @@
-"""Database access for a service: engine, migrations at start, one session per worker."""
+"""Database access for a service: engine, migrations at start, one session per worker.
+
+A database that is down when the service starts is waited for (capped backoff, one log
+line per attempt) while the rest of the service starts and says it is not ready; one that
+restarts later is reconnected to by the pool (pre-ping), and what failed meanwhile is a
+transient error (`is_transient`): a 503 at the edge, a retry for a consumed event.
+"""
+import logging
 import os
 from pathlib import Path
 from weakref import WeakKeyDictionary
 
+import eventlet
 from alembic import command
 from alembic.config import Config
 from nameko.extensions import DependencyProvider
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import URL, Engine, make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from .settings import settings_of
 
 MIGRATION_LOCK_ID = 311_311
+log = logging.getLogger(__name__)
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether `error` means the database was unreachable, not that the work was wrong."""
+    return isinstance(error, (OperationalError, InterfaceError)) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated)
 
 
 def database_url(url: str, service_name: str) -> str:
@@ -70,14 +86,49 @@ class Database(DependencyProvider):
     def setup(self):
         url = database_url(settings_of(self.container).database_url, self.container.service_name)
         self.engine = make_engine(url)
-        migrate(self.engine, self.migrations_dir)
         self.make_session = sessionmaker(bind=self.engine, expire_on_commit=False)
+        self.migrated = False
+        self.running = True
+        try:
+            self._migrate()
+        except OperationalError as error:
+            log.warning("database %s unreachable at start (%s); waiting for it",
+                        self.engine.url.render_as_string(hide_password=True),
+                        str(error.orig).strip().splitlines()[0] if error.orig else error)
+
+    def _migrate(self) -> None:
+        migrate(self.engine, self.migrations_dir)
+        self.migrated = True
+
+    def start(self):
+        if not self.migrated:
+            self.container.spawn_managed_thread(self._wait_and_migrate)
+
+    def _wait_and_migrate(self) -> None:
+        delay, attempt = 1.0, 1
+        while self.running and not self.migrated:
+            eventlet.sleep(delay)
+            attempt += 1
+            try:
+                self._migrate()
+                log.warning("database %s reachable again: migrated, ready",
+                            self.engine.url.render_as_string(hide_password=True))
+            except OperationalError as error:
+                delay = min(delay * 2, 30.0)
+                log.warning("database %s still unreachable (attempt %d: %s); next try in "
+                            "%.0f s", self.engine.url.render_as_string(hide_password=True),
+                            attempt, str(error.orig or error).strip().splitlines()[0], delay)
 
     def stop(self):
+        self.running = False
         self.engine.dispose()
+
+    def kill(self):
+        self.stop()
 
     def get_dependency(self, worker_ctx) -> Session:
         session = self.make_session()
+        session.info["migrated"] = self.migrated  # readiness asks
         self.sessions[worker_ctx] = session
         return session
 

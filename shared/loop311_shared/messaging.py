@@ -8,17 +8,21 @@ failed message to a TTL queue that feeds it back after a delay, and after the la
 import logging
 from functools import partial
 
+from amqp.exceptions import AMQPError
 from kombu import Connection
+from kombu.exceptions import OperationalError
 from kombu.pools import connections
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
+from nameko.utils import sanitize_url
 
 from loop311_contracts.catalog import CATALOG, contract_for
 from loop311_contracts.envelope import PoisonMessage, read_envelope
 
 from .background import BackgroundDrain
+from .db import is_transient
 from .outbox import publish_pending
 from .settings import settings_of
 from .topology import (
@@ -56,8 +60,15 @@ class EventHandler(Consumer):
         self.retry_queues = [retry_queue(self.queue.name, delay) for delay in self.delays]
         self.dead_queue = dead_letter_queue(self.queue.name)
         self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
-        with Connection(self.amqp_uri) as connection:
-            declare(connection, [self.queue, *self.retry_queues, self.dead_queue])
+        try:
+            with Connection(self.amqp_uri, connect_timeout=5) as connection:
+                declare(connection, [self.queue, *self.retry_queues, self.dead_queue])
+        except (OSError, AMQPError, OperationalError) as error:
+            # Not fatal: the consumer declares its queue once it connects, and a retry or
+            # dead-letter queue is declared when something is first sent to it.
+            log.warning("broker at %s unreachable while %s starts (%s); its queues will be "
+                        "declared once it is back", sanitize_url(self.amqp_uri),
+                        self.queue.name, error)
         self.publisher = Publisher(self.amqp_uri, use_confirms=True)
         super().setup()
 
@@ -79,7 +90,7 @@ class EventHandler(Consumer):
         if exc_info is not None:
             self._park_or_requeue(message, exc_info[1])
         else:
-            self.queue_consumer.ack_message(message)
+            self._settle(message, self.queue_consumer.ack_message)
         return result, exc_info
 
     def _park_or_requeue(self, message, error):
@@ -89,16 +100,34 @@ class EventHandler(Consumer):
             # Could not park the message elsewhere: give it back to the broker rather
             # than lose it; it will be redelivered.
             log.exception("could not reroute failed message from %s", self.queue.name)
-            self.queue_consumer.requeue_message(message)
+            self._settle(message, self.queue_consumer.requeue_message)
         else:
-            self.queue_consumer.ack_message(message)
+            self._settle(message, self.queue_consumer.ack_message)
+
+    def _settle(self, message, how) -> None:
+        """Ack or requeue; if the broker went away meanwhile, it has taken the message
+        back and will deliver it again (the inbox absorbs the repeat): nothing to do, and
+        certainly no reason to stop the service."""
+        try:
+            how(message)
+        except (OSError, AMQPError) as error:
+            log.warning("could not settle a message from %s, the broker connection is "
+                        "gone (%r); it will be delivered again", self.queue.name, error)
 
     def _reroute_failed(self, message, error):
         headers = dict(message.headers or {})
         attempt = int(headers.get(ATTEMPT_HEADER, 0)) + 1
         headers[ATTEMPT_HEADER] = attempt
         headers[ERROR_HEADER] = repr(error)[:1000]
-        if isinstance(error, PoisonMessage) or attempt > len(self.delays):
+        if is_transient(error) and not isinstance(error, PoisonMessage):
+            # A dependency blinked (the database restarting): not the message's fault, so
+            # it waits and comes back without using up an attempt.
+            attempt -= 1
+            headers[ATTEMPT_HEADER] = attempt
+            target = self.retry_queues[min(1, len(self.retry_queues) - 1)].name
+            log.warning("%s: a dependency is unavailable (%r); retrying the message later",
+                        self.queue.name, error)
+        elif isinstance(error, PoisonMessage) or attempt > len(self.delays):
             target = self.dead_queue.name
             log.error("dead-lettering message from %s after %d attempt(s): %r",
                       self.queue.name, attempt, error)
@@ -106,10 +135,11 @@ class EventHandler(Consumer):
             target = self.retry_queues[attempt - 1].name
             log.warning("retrying message from %s in %d ms (attempt %d): %r",
                         self.queue.name, self.delays[attempt - 1], attempt, error)
+        queue = next(q for q in (*self.retry_queues, self.dead_queue) if q.name == target)
         self.publisher.publish(
             message.body, exchange="", routing_key=target, headers=headers,
             serializer=None, content_type=message.content_type,
-            content_encoding=message.content_encoding,
+            content_encoding=message.content_encoding, declare=[queue],
         )
 
 
@@ -142,17 +172,32 @@ class OutboxRelay(BackgroundDrain):
         super().setup()
         self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
         self.publisher = Publisher(self.amqp_uri, use_confirms=True)
+        self.declared = False
+        self._declare_if_reachable()
+
+    def _declare_if_reachable(self) -> bool:
+        try:
+            self._declare_topology()
+        except (OSError, AMQPError, OperationalError) as error:
+            log.warning("outbox: broker at %s unreachable (%s); events wait in the outbox",
+                        sanitize_url(self.amqp_uri), error)
+        return self.declared
+
+    def _declare_topology(self) -> None:
+        """Once per start, before the first publish (so a broker that is down when the
+        service starts only delays publishing; the rows wait in the outbox)."""
         service = self.container.service_name
         published = [c for c in CATALOG.values() if c.source == service]
         entities = [event_exchange(c.exchange) for c in published]
         for contract in published:
             entities.extend(queues_for_published(contract.type))
         public = sorted({c.exchange for c in published if not c.private})
-        with Connection(self.amqp_uri) as connection:
+        with Connection(self.amqp_uri, connect_timeout=5) as connection:
             declare(connection, entities)
             if public:
                 declare_replay_stream(connection, public,
                                       settings_of(self.container).event_replay_retention)
+        self.declared = True
 
     def _publish(self, exchange, routing_key, envelope):
         self.publisher.publish(
@@ -161,6 +206,8 @@ class OutboxRelay(BackgroundDrain):
         )
 
     def drain_once(self, session) -> int:
+        if not self.declared and not self._declare_if_reachable():
+            return 0
         return publish_pending(session, self.outbox, self._publish)
 
 

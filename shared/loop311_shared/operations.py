@@ -14,7 +14,7 @@ from .web import Doc, http, json_response
 
 
 class HealthSchema(Schema):
-    status = fields.String(metadata={"enum": ["ok", "degraded"]})
+    status = fields.String(metadata={"enum": ["ok", "degraded", "ready", "not ready"]})
     database = fields.String(metadata={"enum": ["ok", "unreachable"]})
     broker = fields.String(metadata={"enum": ["ok", "unreachable"]})
 
@@ -34,6 +34,29 @@ class OperationalEndpoints:
         healthy = all(state == "ok" for state in checks.values())
         return json_response({"status": "ok" if healthy else "degraded", **checks},
                              status=200 if healthy else 503)
+
+    @http("GET", "/health/live", doc=Doc(
+        "Whether the process works (for a liveness probe: it never asks a dependency)",
+        tags=("operations",), answers={200: ("Live", None)}))
+    def live(self, request):
+        return json_response({"status": "live"})
+
+    @http("GET", "/health/ready", doc=Doc(
+        "Whether it can do its work: database reachable and migrated, broker reachable (for "
+        "a readiness probe)", tags=("operations",),
+        answers={200: ("Ready", HealthSchema), 503: ("Not ready", HealthSchema)}))
+    def ready(self, request):
+        checks = {
+            "database": "ok" if self._database_reachable() and self.database.info.get(
+                "migrated") else "unreachable",
+            "broker": "ok" if broker_reachable(self.config[AMQP_URI_CONFIG_KEY]) else "unreachable",
+        }
+        ready = all(state == "ok" for state in checks.values())
+        response = json_response({"status": "ready" if ready else "not ready", **checks},
+                                 status=200 if ready else 503)
+        if not ready:
+            response.headers["Retry-After"] = "5"
+        return response
 
     @http("GET", "/metrics", doc=Doc("Prometheus metrics", tags=("operations",),
                                       answers={200: ("Text exposition format", None)},

@@ -13,6 +13,7 @@ from nameko.web.server import WebServer, WsgiApp
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
+from .db import is_transient
 from .errors import (
     Conflict,
     DomainError,
@@ -28,6 +29,7 @@ from .errors import (
 from .loading import describe_errors, load  # noqa: F401  (the edge's loaders)
 
 MAX_BODY_BYTES = 1_000_000
+RETRY_AFTER_SECONDS = 5  # what a 503 asks a client to wait
 FILE_TYPES = ("multipart/form-data", "application/octet-stream", "message/rfc822")
 STATUS = {
     Invalid: 400, Unauthenticated: 401, Forbidden: 403, NotFound: 404, Conflict: 409,
@@ -163,6 +165,13 @@ class JsonHttp(HttpRequestHandler):
         return super().handle_request(request)
 
     def response_from_exception(self, exc):
+        if is_transient(exc) or isinstance(exc, Unavailable):
+            # Nothing was stored (the transaction did not commit): the client may retry.
+            response = error_response(503, str(exc) if isinstance(exc, Unavailable) else
+                                      "the service is temporarily unavailable (its database "
+                                      "cannot be reached); try again shortly")
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+            return response
         if isinstance(exc, TooManyRequests):
             response = error_response(429, str(exc))
             response.headers["Retry-After"] = str(exc.retry_after)
