@@ -99,6 +99,8 @@ class Database(DependencyProvider):
     def _migrate(self) -> None:
         migrate(self.engine, self.migrations_dir)
         self.migrated = True
+        log.info("database %s migrated to the latest schema",
+                 self.engine.url.render_as_string(hide_password=True))
 
     def start(self):
         if not self.migrated:

@@ -9,6 +9,7 @@ from nameko.dependency_providers import Config
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
+from .logs import LogContext
 from .messaging import broker_reachable
 from .web import Doc, http, json_response
 
@@ -21,6 +22,7 @@ class HealthSchema(Schema):
 
 class OperationalEndpoints:
     config = Config()
+    log_context = LogContext()
 
     @http("GET", "/health", doc=Doc("Whether the database and the broker answer",
                                      tags=("operations",),
