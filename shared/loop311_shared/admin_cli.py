@@ -4,9 +4,11 @@
     loop311-admin import topics config/demo/topics.yml        # notify
     loop311-admin import directory config/demo/directory.yml  # routing
     loop311-admin import policies config/demo/policies.yml    # sla
+    loop311-admin dlq list|show|replay|purge [QUEUE]          # dead letters (the broker)
 
 Each import is all or nothing; the answer names the version now in force. The token is
-`--token` or LOOP311_ADMIN_TOKEN; `--wait` waits for the service to come up first.
+`--token` or LOOP311_ADMIN_TOKEN; `--wait` waits for the service to come up first. `dlq`
+talks to the broker (`--amqp` or AMQP_URI): see loop311_shared.dead_letters.
 """
 import argparse
 import json
@@ -92,7 +94,16 @@ def main(argv=None) -> int:
     importing.add_argument("--url", help="the owning service (default: its local address)")
     importing.add_argument("--token", default=os.environ.get("LOOP311_ADMIN_TOKEN"))
     importing.add_argument("--wait", type=float, default=0, metavar="SECONDS")
+    dlq = commands.add_parser("dlq", help="list, show, replay or purge dead letters")
+    dlq.add_argument("action", choices=("list", "show", "replay", "purge"))
+    dlq.add_argument("queue", nargs="?", help="a dead-letter queue (show, replay, purge)")
+    dlq.add_argument("--limit", type=int, default=10)
+    dlq.add_argument("--yes", action="store_true", help="purge: yes, drop them for good")
+    dlq.add_argument("--amqp", default=os.environ.get(
+        "AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/"))
     args = parser.parse_args(argv)
+    if args.command == "dlq":
+        return dead_letters_command(parser, args)
     if not args.token:
         parser.error("an admin token is needed: --token or LOOP311_ADMIN_TOKEN")
     url = args.url or OWNERS[args.kind]
@@ -106,6 +117,31 @@ def main(argv=None) -> int:
         return 1
     print(f"{args.kind}: version {answer['version']} imported into {url} "
           f"({answer.get('summary', '')})".replace(" ()", ""))
+    return 0
+
+
+def dead_letters_command(parser, args) -> int:
+    from . import dead_letters
+
+    if args.action != "list" and not args.queue:
+        parser.error(f"dlq {args.action} needs the queue (see `loop311-admin dlq list`)")
+    if args.action == "purge" and not args.yes:
+        parser.error("dlq purge drops the messages for good: add --yes")
+    try:
+        if args.action == "list":
+            for name, waiting in dead_letters.counts(args.amqp).items():
+                print(f"{waiting:8d}  {name}")
+        elif args.action == "show":
+            for message in dead_letters.show(args.amqp, args.queue, args.limit):
+                print(json.dumps(message))
+        elif args.action == "replay":
+            print(f"{dead_letters.replay(args.amqp, args.queue, args.limit)} replayed to "
+                  f"{args.queue.removesuffix('.dead')}")
+        else:
+            print(f"{dead_letters.purge(args.amqp, args.queue)} purged from {args.queue}")
+    except (OSError, ValueError) as error:
+        print(f"loop311-admin: {error}", file=sys.stderr)
+        return 1
     return 0
 
 
