@@ -5,6 +5,7 @@
     loop311-admin import directory config/demo/directory.yml  # routing
     loop311-admin import policies config/demo/policies.yml    # sla
     loop311-admin dlq list|show|replay|purge [QUEUE]          # dead letters (the broker)
+    loop311-admin queues migrate --to quorum                  # classic -> quorum queues
 
 Each import is all or nothing; the answer names the version now in force. The token is
 `--token` or LOOP311_ADMIN_TOKEN; `--wait` waits for the service to come up first. `dlq`
@@ -101,9 +102,23 @@ def main(argv=None) -> int:
     dlq.add_argument("--yes", action="store_true", help="purge: yes, drop them for good")
     dlq.add_argument("--amqp", default=os.environ.get(
         "AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/"))
+    queues = commands.add_parser("queues", help="move the platform's queues to a new type")
+    queues.add_argument("action", choices=("migrate",))
+    queues.add_argument("--to", required=True, choices=("classic", "quorum"))
+    queues.add_argument("--retry-delays-ms", default=os.environ.get(
+        "EVENT_RETRY_DELAYS_MS", "1000,5000,30000,120000,600000"))
+    queues.add_argument("--amqp", default=os.environ.get(
+        "AMQP_URI", "pyamqp://guest:guest@127.0.0.1:5672/"))
     args = parser.parse_args(argv)
     if args.command == "dlq":
         return dead_letters_command(parser, args)
+    if args.command == "queues":
+        from .queue_migration import migrate
+
+        delays = [int(part) for part in args.retry_delays_ms.split(",") if part.strip()]
+        for name, count in migrate(args.amqp, args.to, delays).items():
+            print(f"{count:8d}  {name} (now {args.to})")
+        return 0
     if not args.token:
         parser.error("an admin token is needed: --token or LOOP311_ADMIN_TOKEN")
     url = args.url or OWNERS[args.kind]

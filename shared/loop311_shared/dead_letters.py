@@ -85,9 +85,9 @@ def replay(amqp_uri: str, name: str, limit: int) -> int:
             if message is None:
                 break
             headers = {key: value for key, value in (message.headers or {}).items()
-                       if key not in (ATTEMPT_HEADER, ERROR_HEADER)}  # attempts start over
+                       if key not in (ATTEMPT_HEADER, ERROR_HEADER, "x-delivery-count")}
             properties = {key: value for key, value in message.properties.items()
-                          if key != "application_headers"}
+                          if key != "application_headers"}  # the attempts start over
             channel.basic_publish_confirm(
                 Message(message.body, application_headers=headers, **properties),
                 exchange="", routing_key=target)

@@ -55,10 +55,12 @@ class EventHandler(Consumer):
 
     def setup(self):
         consumer = self.consumer or self.container.service_name
-        self.queue = consumer_queue(consumer, self.event_type)
-        self.delays = settings_of(self.container).event_retry_delays_ms
-        self.retry_queues = [retry_queue(self.queue.name, delay) for delay in self.delays]
-        self.dead_queue = dead_letter_queue(self.queue.name)
+        settings = settings_of(self.container)
+        kind = settings.queue_type
+        self.queue = consumer_queue(consumer, self.event_type, kind)
+        self.delays = settings.event_retry_delays_ms
+        self.retry_queues = [retry_queue(self.queue.name, delay, kind) for delay in self.delays]
+        self.dead_queue = dead_letter_queue(self.queue.name, kind)
         self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
         try:
             with Connection(self.amqp_uri, connect_timeout=5) as connection:
@@ -190,7 +192,8 @@ class OutboxRelay(BackgroundDrain):
         published = [c for c in CATALOG.values() if c.source == service]
         entities = [event_exchange(c.exchange) for c in published]
         for contract in published:
-            entities.extend(queues_for_published(contract.type))
+            entities.extend(queues_for_published(contract.type,
+                                                 settings_of(self.container).queue_type))
         public = sorted({c.exchange for c in published if not c.private})
         with Connection(self.amqp_uri, connect_timeout=5) as connection:
             declare(connection, entities)

@@ -51,6 +51,9 @@ class ServiceSettings(BaseSettings):
         (1_000, 5_000, 30_000, 120_000, 600_000),
         description="Delays between retries of a failed event handler, comma-separated; "
                     "after the last one the message goes to the dead-letter queue")
+    queue_type: str = Field("classic", pattern="^(classic|quorum)$", description="classic "
+                            "queues (one broker node) or quorum queues (replicated across a "
+                            "cluster); the same on every service of a platform")
     event_replay_retention: str = Field(
         "30D", pattern=r"^[1-9][0-9]*(Y|M|D|h|m|s)$",
         description="How long the replay stream keeps public events (RabbitMQ's x-max-age: "

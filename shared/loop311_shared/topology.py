@@ -3,6 +3,11 @@
 For each consumer queue Q there are retry queues `Q.retry.<ms>ms` (a per-queue TTL, then
 dead-lettered back into Q through the default exchange) and a dead-letter queue `Q.dead`
 where messages go when retries are exhausted or the message is poison.
+
+QUEUE_TYPE picks classic queues (one node) or quorum queues (replicated; every service of a
+platform must use the same, see docs/operations.md for moving from one to the other). A
+quorum consumer queue also dead-letters a message redelivered DELIVERY_LIMIT times (a
+message that crashes its consumer every time), which classic queues cannot count.
 """
 from amqp.exceptions import NotFound
 from kombu import Exchange, Queue
@@ -15,18 +20,32 @@ def event_exchange(name: str) -> Exchange:
     return Exchange(name, type="topic", durable=True, auto_delete=False, delivery_mode=2)
 
 
-def consumer_queue(consumer: str, event_type: str) -> Queue:
+QUEUE_TYPES = ("classic", "quorum")
+DELIVERY_LIMIT = 20
+
+
+def typed(queue_type: str, **arguments) -> dict:
+    if queue_type not in QUEUE_TYPES:
+        raise ValueError(f"queue type {queue_type!r}: classic or quorum")
+    return {"x-queue-type": "quorum", **arguments} if queue_type == "quorum" else {}
+
+
+def consumer_queue(consumer: str, event_type: str, queue_type: str = "classic") -> Queue:
     contract = contract_for(event_type)
+    name = queue_name(consumer, event_type)
     return Queue(
-        queue_name(consumer, event_type),
+        name,
         exchange=event_exchange(contract.exchange),
         routing_key=event_type,
         durable=True,
         auto_delete=False,
+        queue_arguments=typed(queue_type, **{
+            "x-delivery-limit": DELIVERY_LIMIT, "x-dead-letter-exchange": "",
+            "x-dead-letter-routing-key": f"{name}.dead"}) or None,
     )
 
 
-def retry_queue(main_queue: str, delay_ms: int) -> Queue:
+def retry_queue(main_queue: str, delay_ms: int, queue_type: str = "classic") -> Queue:
     return Queue(
         f"{main_queue}.retry.{delay_ms}ms",
         durable=True,
@@ -35,17 +54,20 @@ def retry_queue(main_queue: str, delay_ms: int) -> Queue:
             "x-message-ttl": delay_ms,
             "x-dead-letter-exchange": "",
             "x-dead-letter-routing-key": main_queue,
+            **typed(queue_type),
         },
     )
 
 
-def dead_letter_queue(main_queue: str) -> Queue:
-    return Queue(f"{main_queue}.dead", durable=True, auto_delete=False)
+def dead_letter_queue(main_queue: str, queue_type: str = "classic") -> Queue:
+    return Queue(f"{main_queue}.dead", durable=True, auto_delete=False,
+                 queue_arguments=typed(queue_type) or None)
 
 
-def queues_for_published(event_type: str) -> list[Queue]:
+def queues_for_published(event_type: str, queue_type: str = "classic") -> list[Queue]:
     """The consumer queues a publisher makes sure exist before it publishes `event_type`."""
-    return [consumer_queue(consumer, event_type) for consumer in subscribers_of(event_type)]
+    return [consumer_queue(consumer, event_type, queue_type)
+            for consumer in subscribers_of(event_type)]
 
 
 def declare(connection, entities) -> None:

@@ -1,6 +1,7 @@
 """Faults, with the real processes, broker and database: a service started while RabbitMQ
 is down waits and becomes ready; a broker restart while requests flow stops no service and
-loses no request; a PostgreSQL restart answers 503 (never 500) and service resumes.
+loses no request; a PostgreSQL restart answers 503 (never 500) and service resumes. Each
+with classic queues and with quorum queues (QUEUE_TYPE).
 
 These stop and start the machine's own RabbitMQ application and PostgreSQL cluster, and
 always start them again."""
@@ -44,12 +45,12 @@ def status(url: str) -> int | None:
         return None
 
 
-@pytest.fixture
-def suite(tmp_path, rabbit_config, new_database, smtp_sink):
+@pytest.fixture(params=["classic", "quorum"])
+def suite(request, tmp_path, rabbit_config, new_database, smtp_sink):
     local = LocalSuite(tmp_path / "suite", rabbit_config["AMQP_URI"],
                        database_urls={name: new_database(name) for name in SERVICES},
                        ports={name: free_port() for name in SERVICES},
-                       smtp_port=smtp_sink.port, extra_env=ENV)
+                       smtp_port=smtp_sink.port, extra_env={**ENV, "QUEUE_TYPE": request.param})
     local.mailbox = smtp_sink
     yield local
     local.stop_all()
