@@ -6,9 +6,11 @@ Work is claimed with `FOR UPDATE SKIP LOCKED`, so any number of replicas can run
 """
 import logging
 import threading
+import time
 
 from nameko.extensions import DependencyProvider
 
+from .db import is_transient
 from .settings import settings_of
 
 log = logging.getLogger(__name__)
@@ -58,7 +60,13 @@ class BackgroundDrain(DependencyProvider):
             if handled == 0:
                 return total
 
+    def _metrics(self):
+        from .metrics import Metrics  # the metrics module imports nothing of this one
+        return next((dep for dep in self.container.dependencies if isinstance(dep, Metrics)),
+                    None)
+
     def _run(self):
+        metrics = self._metrics()
         while self.running:
             self.wake.wait(self.poll_seconds)
             self.wake.clear()
@@ -66,7 +74,16 @@ class BackgroundDrain(DependencyProvider):
                 return
             try:
                 self.drain()
-            except Exception:
+                if metrics is not None:  # an alert fires when this stops moving
+                    metrics.set_gauge("loop311_background_last_success_timestamp_seconds",
+                                      "When each background loop last finished a pass",
+                                      time.time(), service=self.container.service_name,
+                                      loop=type(self).__name__)
+            except Exception as error:
                 if not self.running:
                     return  # the container is stopping and took the database with it
-                log.exception("%s failed; will try again", type(self).__name__)
+                if is_transient(error):  # one line while the database is away
+                    log.warning("%s: database unreachable (%s); will try again",
+                                type(self).__name__, str(error).splitlines()[0][:200])
+                else:
+                    log.exception("%s failed; will try again", type(self).__name__)

@@ -23,7 +23,7 @@ from loop311_contracts.envelope import PoisonMessage, read_envelope
 
 from .background import BackgroundDrain
 from .db import is_transient
-from .outbox import publish_pending
+from .outbox import oldest_unpublished_age, publish_pending
 from .settings import settings_of
 from .topology import (
     consumer_queue,
@@ -175,6 +175,7 @@ class OutboxRelay(BackgroundDrain):
         self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
         self.publisher = Publisher(self.amqp_uri, use_confirms=True)
         self.declared = False
+        self.metrics = self._metrics()
         self._declare_if_reachable()
 
     def _declare_if_reachable(self) -> bool:
@@ -209,9 +210,15 @@ class OutboxRelay(BackgroundDrain):
         )
 
     def drain_once(self, session) -> int:
-        if not self.declared and not self._declare_if_reachable():
-            return 0
-        return publish_pending(session, self.outbox, self._publish)
+        published = 0
+        if self.declared or self._declare_if_reachable():
+            published = publish_pending(session, self.outbox, self._publish)
+        if published == 0 and self.metrics is not None:  # caught up, or cannot publish
+            self.metrics.set_gauge(
+                "loop311_outbox_oldest_unpublished_seconds", "How long the oldest event "
+                "not yet published has waited", oldest_unpublished_age(session, self.outbox),
+                service=self.container.service_name)
+        return published
 
 
 def broker_reachable(amqp_uri: str) -> bool:

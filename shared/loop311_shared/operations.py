@@ -54,6 +54,8 @@ class OperationalEndpoints:
             "broker": "ok" if broker_reachable(self.config[AMQP_URI_CONFIG_KEY]) else "unreachable",
         }
         ready = all(state == "ok" for state in checks.values())
+        self.metrics.set_gauge("loop311_ready", "1 when the last readiness check passed",
+                               1 if ready else 0, service=self.name)
         response = json_response({"status": "ready" if ready else "not ready", **checks},
                                  status=200 if ready else 503)
         if not ready:

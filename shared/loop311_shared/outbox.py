@@ -62,3 +62,14 @@ def pending_count(session: Session, outbox: Table) -> int:
     return session.execute(
         select(func.count()).select_from(outbox).where(outbox.c.published_at.is_(None))
     ).scalar_one()
+
+
+def oldest_unpublished_age(session: Session, outbox: Table) -> float:
+    """Seconds the oldest unpublished event has waited (0 when none waits)."""
+    oldest = session.execute(select(func.min(outbox.c.created_at))
+                             .where(outbox.c.published_at.is_(None))).scalar()
+    if oldest is None:
+        return 0.0
+    if oldest.tzinfo is None:
+        oldest = oldest.replace(tzinfo=timezone.utc)
+    return max(0.0, (datetime.now(timezone.utc) - oldest).total_seconds())
