@@ -8,6 +8,7 @@ always start them again."""
 import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -80,29 +81,40 @@ def post(suite, answers: list) -> None:
         answers.append((None, repr(error)))
 
 
-def flowing(suite, answers: list, stop: threading.Event) -> threading.Thread:
+@contextmanager
+def requests_flowing(suite, first: int):
+    """POSTs to intake one after another until the block ends; yields their answers,
+    (status, body) each, once `first` have come back."""
+    answers, stop = [], threading.Event()
+
     def run():
         while not stop.is_set():
             post(suite, answers)
             time.sleep(0.1)
     thread = threading.Thread(target=run, daemon=True)
     thread.start()
-    return thread
+    wait_until(lambda: len(answers) >= first, timeout=30, message="no requests went in")
+    try:
+        yield answers
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
+def outage(down, up, seconds: float = 3) -> None:
+    """`down`, requests keep arriving for `seconds`, then `up` (always)."""
+    down()
+    try:
+        time.sleep(seconds)
+    finally:
+        up()
 
 
 def test_a_broker_restart_while_requests_flow_stops_no_service_and_loses_no_request(suite):
     suite.start_all()
-    answers, stop = [], threading.Event()
-    thread = flowing(suite, answers, stop)
-    wait_until(lambda: len(answers) >= 10, timeout=30, message="no requests went in")
-    rabbit("stop_app")
-    try:
-        time.sleep(3)  # requests keep arriving while the broker is away
-    finally:
-        rabbit("start_app")
-    wait_until(lambda: len(answers) >= 40, timeout=60, message="requests stopped flowing")
-    stop.set()
-    thread.join(timeout=30)
+    with requests_flowing(suite, first=10) as answers:
+        outage(lambda: rabbit("stop_app"), lambda: rabbit("start_app"))
+        wait_until(lambda: len(answers) >= 40, timeout=60, message="requests stopped flowing")
 
     accepted = [body[0]["service_request_id"] for code, body in answers if code == 201]
     assert [code for code, _ in answers if code != 201] == []  # intake needs only its database
@@ -123,20 +135,12 @@ def test_a_broker_restart_while_requests_flow_stops_no_service_and_loses_no_requ
 
 def test_a_database_restart_answers_503_never_500_and_service_resumes(suite):
     suite.start_all()
-    answers, stop = [], threading.Event()
-    thread = flowing(suite, answers, stop)
-    wait_until(lambda: len(answers) >= 5, timeout=30, message="no requests went in")
-    postgresql("stop")
-    try:
-        time.sleep(3)  # requests keep arriving while the database is away
-    finally:
-        postgresql("start")
-    restarted = time.monotonic()
-    wait_until(lambda: answers and answers[-1][0] == 201 and len(answers) > 5, timeout=30,
-               message="intake did not serve again within 30 s of the restart")
-    served_after = time.monotonic() - restarted
-    stop.set()
-    thread.join(timeout=30)
+    with requests_flowing(suite, first=5) as answers:
+        outage(lambda: postgresql("stop"), lambda: postgresql("start"))
+        restarted, before = time.monotonic(), len(answers)
+        wait_until(lambda: len(answers) > before and answers[-1][0] == 201, timeout=30,
+                   message="intake did not serve again within 30 s of the restart")
+        served_after = time.monotonic() - restarted
 
     codes = [code for code, _ in answers]
     assert 500 not in codes and None not in codes
