@@ -11,13 +11,13 @@ between repeats it: consumers are idempotent); `purge` drops them for good.
 """
 import json
 
-from amqp import Message
 from amqp.exceptions import NotFound
 from kombu import Connection
 
 from loop311_contracts.catalog import SUBSCRIPTIONS, queue_name
 
 from .messaging import ATTEMPT_HEADER, ERROR_HEADER
+from .queue_migration import move_messages
 
 DEAD_SUFFIX = ".dead"
 
@@ -74,25 +74,13 @@ def summary(message) -> dict:
 
 
 def replay(amqp_uri: str, name: str, limit: int) -> int:
-    """Send up to `limit` messages back to their queue; return how many."""
+    """Send up to `limit` messages back to their queue, their attempts counted afresh;
+    return how many."""
     target = checked(name)[: -len(DEAD_SUFFIX)]
-    moved = 0
     with Connection(amqp_uri) as connection:
         channel = connection.channel()
-        channel.confirm_select()
-        while moved < limit:
-            message = channel.basic_get(name, no_ack=False)
-            if message is None:
-                break
-            headers = {key: value for key, value in (message.headers or {}).items()
-                       if key not in (ATTEMPT_HEADER, ERROR_HEADER, "x-delivery-count")}
-            properties = {key: value for key, value in message.properties.items()
-                          if key != "application_headers"}  # the attempts start over
-            channel.basic_publish_confirm(
-                Message(message.body, application_headers=headers, **properties),
-                exchange="", routing_key=target)
-            channel.basic_ack(message.delivery_tag)
-            moved += 1
+        moved = move_messages(channel, name, target, limit,
+                              drop_headers=(ATTEMPT_HEADER, ERROR_HEADER))
         channel.close()
     return moved
 

@@ -59,7 +59,7 @@ def migrate_queue(connection, queue) -> int | None:
         if binding:
             channel.queue_bind(holding, *binding)
             channel.queue_unbind(name, *binding)
-        _move(channel, name, holding)
+        move_messages(channel, name, holding)
         channel.queue_delete(name)
         channel.queue_declare(name, durable=True, auto_delete=False, arguments=arguments)
         # A channel that sent to the old queue must not send to the new one of the same
@@ -69,7 +69,7 @@ def migrate_queue(connection, queue) -> int | None:
     if binding:
         channel.queue_bind(name, *binding)
         channel.queue_unbind(holding, *binding)
-    count = _move(channel, holding, name)
+    count = move_messages(channel, holding, name)
     channel.queue_delete(holding)
     channel.close()
     return count
@@ -90,17 +90,23 @@ def _exists(connection, name: str) -> bool:
         return False
 
 
-def _move(channel, source: str, target: str) -> int:
-    """Each message published (confirmed) to `target`, then acknowledged at `source`."""
+def move_messages(channel, source: str, target: str, limit: int | None = None,
+                  drop_headers: tuple[str, ...] = ()) -> int:
+    """Move up to `limit` (default: all) messages: each is published (confirmed) to
+    `target` through the default exchange, then acknowledged at `source`, so a crash in
+    between repeats one and loses none. `drop_headers` leave on the way."""
     channel.confirm_select()
     moved = 0
-    while (message := channel.basic_get(source, no_ack=False)) is not None:
+    while limit is None or moved < limit:
+        message = channel.basic_get(source, no_ack=False)
+        if message is None:
+            break
         properties = {key: value for key, value in message.properties.items()
                       if key != "application_headers"}
         # A quorum queue counts deliveries in a header of its own; the broker refuses it
         # back on a publish.
         headers = {key: value for key, value in (message.headers or {}).items()
-                   if key != "x-delivery-count"}
+                   if key not in ("x-delivery-count", *drop_headers)}
         channel.basic_publish_confirm(
             Message(message.body, application_headers=headers, **properties),
             exchange="", routing_key=target)
