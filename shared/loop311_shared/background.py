@@ -44,14 +44,18 @@ class BackgroundDrain(DependencyProvider):
     def get_dependency(self, worker_ctx):
         return self
 
+    def database(self):
+        """The service's Database provider (it gives each pass its session)."""
+        return next(dep for dep in self.container.dependencies
+                    if dep.attr_name == self.database_attr)
+
     def drain_once(self, session) -> int:
         """Handle one batch of work and commit; return how many items were handled."""
         raise NotImplementedError
 
     def drain(self) -> int:
         """Handle everything pending now; return how many items were handled."""
-        database = next(dep for dep in self.container.dependencies
-                        if dep.attr_name == self.database_attr)
+        database = self.database()
         total = 0
         while True:
             with database.make_session() as session:

@@ -104,6 +104,22 @@ def settings_of(container, settings_class=ServiceSettings) -> ServiceSettings:
     return cached
 
 
+
+RATE_LIMIT = r"^[0-9]+ ?(/|per) ?[0-9]* ?(second|minute|hour|day)s?$"  # 30/minute
+
+
+class RateLimitedSettings(ServiceSettings):
+    """What a service that takes public writes adds: the Redis every replica counts its
+    rate limits in (loop311_shared.rate_limits), and how to find a client's address."""
+
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis every replica "
+                           "shares: the rate limits (and notify's SMS pace)")
+    rate_limit_prefix: str = Field("loop311", min_length=1, description="The rate limits' "
+                                   "Redis key prefix (one per platform sharing a Redis)")
+    trusted_proxy_hops: int = Field(0, ge=0, le=5, description="Proxies in front of the "
+                                    "service that append to X-Forwarded-For (the client "
+                                    "address the limits count by); 0: the connection's address")
+
 class SettingsProvider(DependencyProvider):
     """Gives entrypoints the service's settings, parsed once when the container starts."""
 

@@ -4,12 +4,10 @@ from typing import ClassVar
 
 from pydantic import Field, field_validator
 
-from loop311_shared.settings import CommaList, ServiceSettings, TokenHolders
-
-LIMIT = r"^(|[0-9]+ ?(/|per) ?[0-9]* ?(second|minute|hour|day)s?)$"
+from loop311_shared.settings import RATE_LIMIT, CommaList, RateLimitedSettings, TokenHolders
 
 
-class IntakeSettings(ServiceSettings):
+class IntakeSettings(RateLimitedSettings):
     renamed: ClassVar[dict[str, str]] = {"CATEGORY_CONFIDENCE": "CATEGORY_MIN_CONFIDENCE"}
 
     jurisdiction_id: str = Field("city", description="The Open311 jurisdiction_id served here")
@@ -21,26 +19,19 @@ class IntakeSettings(ServiceSettings):
     keep_original_photos: bool = Field(False, description="Also keep each photo as it came "
                                        "(with its metadata), for staff only; the public copy "
                                        "is always re-encoded without it")
-    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for the rate "
-                           "limits every replica shares")
-    rate_limit_prefix: str = Field("loop311", min_length=1, description="The limits' Redis "
-                                   "key prefix (one per platform sharing a Redis)")
-    rate_limit_reports_per_ip: str = Field("30/minute", pattern=LIMIT, description="Open311 "
-                                           "reports one client address may POST ('' : none)")
-    rate_limit_reports_per_key: str = Field("600/minute", pattern=LIMIT, description="Open311 "
+    rate_limit_reports_per_ip: str = Field("30/minute", pattern=RATE_LIMIT, description="Open311 "
+                                           "reports one client address may POST")
+    rate_limit_reports_per_key: str = Field("600/minute", pattern=RATE_LIMIT, description="Open311 "
                                             "reports one api_key may POST")
     rate_limit_key_overrides: CommaList = Field((), description="api_key=limit pairs for keys "
                                                 "that get their own (a city's own app: "
                                                 "key=6000/minute)")
-    rate_limit_texts_per_number: str = Field("10/minute", pattern=LIMIT, description="Inbound "
+    rate_limit_texts_per_number: str = Field("10/minute", pattern=RATE_LIMIT, description="Inbound "
                                              "texts taken from one phone number")
-    rate_limit_emails_per_sender: str = Field("10/minute", pattern=LIMIT, description="Inbound "
+    rate_limit_emails_per_sender: str = Field("10/minute", pattern=RATE_LIMIT, description="Inbound "
                                               "emails taken from one sender address")
-    rate_limit_lookups_per_ip: str = Field("60/minute", pattern=LIMIT, description="Token "
+    rate_limit_lookups_per_ip: str = Field("60/minute", pattern=RATE_LIMIT, description="Token "
                                            "lookups and rating answers from one address")
-    trusted_proxy_hops: int = Field(0, ge=0, le=5, description="Proxies in front of intake "
-                                    "that append to X-Forwarded-For (the client address the "
-                                    "limits count by); 0: the connection's address")
     open311_contact: str = Field("311 operations", description="Discovery's `contact`")
     open311_key_service: str = Field("Ask 311 operations for an api_key",
                                      description="Discovery's `key_service`")
@@ -84,7 +75,7 @@ class IntakeSettings(ServiceSettings):
     def key_limits_given_as_pairs(cls, value):
         for pair in value:
             key, _, limit = pair.partition("=")
-            if not key or not re.match(LIMIT, limit) or not limit:
+            if not key or not re.match(RATE_LIMIT, limit) or not limit:
                 raise ValueError(f"{pair!r}: give api_key=limit, such as city-app=6000/minute")
         return value
 

@@ -86,17 +86,13 @@ class WebhookDispatcher(NotifyDrain):
         self.serving: set[str] = set()
 
     def drain(self) -> int:
-        with self._database().make_session() as session:
+        with self.database().make_session() as session:
             due = run(self._unit_of_work(session), handlers.due_webhooks, utcnow())
         for webhook_id in due:
             if webhook_id not in self.serving:
                 self.serving.add(webhook_id)
                 self.container.spawn_managed_thread(partial(self._serve, webhook_id))
         return len(due)
-
-    def _database(self):
-        return next(dep for dep in self.container.dependencies
-                    if dep.attr_name == self.database_attr)
 
     def _serve(self, webhook_id: str) -> None:
         try:
@@ -108,7 +104,7 @@ class WebhookDispatcher(NotifyDrain):
             self.serving.discard(webhook_id)
 
     def _deliver_a_batch(self, webhook_id: str) -> bool:
-        database, now = self._database(), utcnow()
+        database, now = self.database(), utcnow()
         # Long enough for a batch of time-outs; a dead replica's batch goes again after it.
         lease = timedelta(seconds=self.batch * self.timeout + 5)
         with database.make_session() as session:

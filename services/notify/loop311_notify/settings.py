@@ -3,10 +3,10 @@
 from pydantic import Field, field_validator
 
 from loop311_shared.clock import is_time_zone
-from loop311_shared.settings import CommaInts, CommaList, ServiceSettings
+from loop311_shared.settings import RATE_LIMIT, CommaInts, CommaList, RateLimitedSettings
 
 
-class NotifySettings(ServiceSettings):
+class NotifySettings(RateLimitedSettings):
     smtp_host: str = Field("127.0.0.1", min_length=1, description="SMTP server that sends the mail")
     smtp_port: int = Field(1025, ge=1, le=65_535, description="Its port")
     smtp_username: str = Field("", description="SMTP login; empty: send without logging in")
@@ -39,8 +39,6 @@ class NotifySettings(ServiceSettings):
     sms_rate_per_second: float = Field(1.0, ge=0, description="Texts per second the provider "
                                        "allows (a long code: 1), shared by every replica "
                                        "through Redis; 0: unpaced")
-    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis for the shared "
-                           "SMS pace")
     intake_public_url: str = Field("http://127.0.0.1:8001", description="intake's public "
                                    "address: the rating links of closing emails")
     quiet_hours: str = Field("21:00-08:00", pattern=r"^(off|\d{2}:\d{2}-\d{2}:\d{2})$",
@@ -76,15 +74,9 @@ class NotifySettings(ServiceSettings):
     apns_team_id: str = Field("", description="APNs: the developer team id")
     apns_topic: str = Field("", description="APNs: the app's bundle id")
 
-    rate_limit_prefix: str = Field("loop311", min_length=1, description="The rate limits' "
-                                   "Redis key prefix (one per platform sharing a Redis)")
-    rate_limit_public_per_ip: str = Field("30/minute", pattern=r"^[0-9]+ ?(/|per) ?[0-9]* ?"
-                                          r"(second|minute|hour|day)s?$", description="Public "
+    rate_limit_public_per_ip: str = Field("30/minute", pattern=RATE_LIMIT, description="Public "
                                           "writes (subscribe, follow by push, preferences) "
                                           "from one client address")
-    trusted_proxy_hops: int = Field(0, ge=0, le=5, description="Proxies in front of notify "
-                                    "that append to X-Forwarded-For; 0: the connection's "
-                                    "address")
     rabbitmq_management_url: str = Field("http://guest:guest@127.0.0.1:15672", description=
                                          "The broker's management API, with an administrator's "
                                          "credentials: it makes integrators' broker users")
