@@ -10,7 +10,7 @@ import time
 
 from nameko.extensions import DependencyProvider
 
-from .db import is_transient
+from .db import is_transient, reason
 from .settings import settings_of
 
 log = logging.getLogger(__name__)
@@ -88,6 +88,6 @@ class BackgroundDrain(DependencyProvider):
                     return  # the container is stopping and took the database with it
                 if is_transient(error):  # one line while the database is away
                     log.warning("%s: database unreachable (%s); will try again",
-                                type(self).__name__, str(error).splitlines()[0][:200])
+                                type(self).__name__, reason(error))
                 else:
                     log.exception("%s failed; will try again", type(self).__name__)

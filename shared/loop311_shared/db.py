@@ -25,6 +25,12 @@ MIGRATION_LOCK_ID = 311_311
 log = logging.getLogger(__name__)
 
 
+def reason(error: BaseException) -> str:
+    """An error's first line, the driver's own words when it has them: for a log line."""
+    text = str(getattr(error, "orig", None) or error).strip()
+    return text.splitlines()[0][:200] if text else type(error).__name__
+
+
 def is_transient(error: BaseException) -> bool:
     """Whether `error` means the database was unreachable, not that the work was wrong."""
     return isinstance(error, (OperationalError, InterfaceError)) or (
@@ -86,6 +92,7 @@ class Database(DependencyProvider):
     def setup(self):
         url = database_url(settings_of(self.container).database_url, self.container.service_name)
         self.engine = make_engine(url)
+        self.where = self.engine.url.render_as_string(hide_password=True)  # for log lines
         self.make_session = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.migrated = False
         self.running = True
@@ -93,14 +100,12 @@ class Database(DependencyProvider):
             self._migrate()
         except OperationalError as error:
             log.warning("database %s unreachable at start (%s); waiting for it",
-                        self.engine.url.render_as_string(hide_password=True),
-                        str(error.orig).strip().splitlines()[0] if error.orig else error)
+                        self.where, reason(error))
 
     def _migrate(self) -> None:
         migrate(self.engine, self.migrations_dir)
         self.migrated = True
-        log.info("database %s migrated to the latest schema",
-                 self.engine.url.render_as_string(hide_password=True))
+        log.info("database %s migrated to the latest schema", self.where)
 
     def start(self):
         if not self.migrated:
@@ -113,13 +118,11 @@ class Database(DependencyProvider):
             attempt += 1
             try:
                 self._migrate()
-                log.warning("database %s reachable again: migrated, ready",
-                            self.engine.url.render_as_string(hide_password=True))
+                log.warning("database %s reachable again: migrated, ready", self.where)
             except OperationalError as error:
                 delay = min(delay * 2, 30.0)
                 log.warning("database %s still unreachable (attempt %d: %s); next try in "
-                            "%.0f s", self.engine.url.render_as_string(hide_password=True),
-                            attempt, str(error.orig or error).strip().splitlines()[0], delay)
+                            "%.0f s", self.where, attempt, reason(error), delay)
 
     def stop(self):
         self.running = False

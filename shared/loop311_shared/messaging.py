@@ -118,30 +118,27 @@ class EventHandler(Consumer):
 
     def _reroute_failed(self, message, error):
         headers = dict(message.headers or {})
-        attempt = int(headers.get(ATTEMPT_HEADER, 0)) + 1
-        headers[ATTEMPT_HEADER] = attempt
-        headers[ERROR_HEADER] = repr(error)[:1000]
-        if is_transient(error) and not isinstance(error, PoisonMessage):
+        attempt = int(headers.get(ATTEMPT_HEADER, 0))
+        if is_transient(error):
             # A dependency blinked (the database restarting): not the message's fault, so
             # it waits and comes back without using up an attempt.
-            attempt -= 1
-            headers[ATTEMPT_HEADER] = attempt
-            target = self.retry_queues[min(1, len(self.retry_queues) - 1)].name
+            target = self.retry_queues[min(1, len(self.retry_queues) - 1)]
             log.warning("%s: a dependency is unavailable (%r); retrying the message later",
                         self.queue.name, error)
-        elif isinstance(error, PoisonMessage) or attempt > len(self.delays):
-            target = self.dead_queue.name
+        elif isinstance(error, PoisonMessage) or attempt + 1 > len(self.delays):
+            attempt, target = attempt + 1, self.dead_queue
             log.error("dead-lettering message from %s after %d attempt(s): %r",
                       self.queue.name, attempt, error)
         else:
-            target = self.retry_queues[attempt - 1].name
+            attempt, target = attempt + 1, self.retry_queues[attempt]
             log.warning("retrying message from %s in %d ms (attempt %d): %r",
                         self.queue.name, self.delays[attempt - 1], attempt, error)
-        queue = next(q for q in (*self.retry_queues, self.dead_queue) if q.name == target)
+        headers[ATTEMPT_HEADER] = attempt
+        headers[ERROR_HEADER] = repr(error)[:1000]
         self.publisher.publish(
-            message.body, exchange="", routing_key=target, headers=headers,
+            message.body, exchange="", routing_key=target.name, headers=headers,
             serializer=None, content_type=message.content_type,
-            content_encoding=message.content_encoding, declare=[queue],
+            content_encoding=message.content_encoding, declare=[target],
         )
 
 

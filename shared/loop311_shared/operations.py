@@ -29,10 +29,7 @@ class OperationalEndpoints:
                                      answers={200: ("Healthy", HealthSchema),
                                               503: ("Degraded", HealthSchema)}))
     def health(self, request):
-        checks = {
-            "database": "ok" if self._database_reachable() else "unreachable",
-            "broker": "ok" if broker_reachable(self.config[AMQP_URI_CONFIG_KEY]) else "unreachable",
-        }
+        checks = self._checks()
         healthy = all(state == "ok" for state in checks.values())
         return json_response({"status": "ok" if healthy else "degraded", **checks},
                              status=200 if healthy else 503)
@@ -48,11 +45,7 @@ class OperationalEndpoints:
         "a readiness probe)", tags=("operations",),
         answers={200: ("Ready", HealthSchema), 503: ("Not ready", HealthSchema)}))
     def ready(self, request):
-        checks = {
-            "database": "ok" if self._database_reachable() and self.database.info.get(
-                "migrated") else "unreachable",
-            "broker": "ok" if broker_reachable(self.config[AMQP_URI_CONFIG_KEY]) else "unreachable",
-        }
+        checks = self._checks(migrated=True)
         ready = all(state == "ok" for state in checks.values())
         self.metrics.set_gauge("loop311_ready", "1 when the last readiness check passed",
                                1 if ready else 0, service=self.name)
@@ -68,6 +61,15 @@ class OperationalEndpoints:
     def prometheus_metrics(self, request):
         body, content_type = self.metrics.exposition()
         return Response(body, content_type=content_type)
+
+    def _checks(self, migrated: bool = False) -> dict:
+        """Each dependency "ok" or "unreachable"; with `migrated`, the database only once
+        this service's migrations ran."""
+        database = self._database_reachable() and (
+            not migrated or self.database.info.get("migrated"))
+        broker = broker_reachable(self.config[AMQP_URI_CONFIG_KEY])
+        return {"database": "ok" if database else "unreachable",
+                "broker": "ok" if broker else "unreachable"}
 
     def _database_reachable(self) -> bool:
         try:

@@ -28,8 +28,9 @@ def texted_photos(params: dict, media_hosts: tuple[str, ...], auth=None,
 
 
 def fetch(url: str, declared_type: str, media_hosts, auth, timeout) -> tuple:
-    host = urlsplit(url).hostname or ""
-    if urlsplit(url).scheme not in ("http", "https") or host not in media_hosts:
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if parts.scheme not in ("http", "https") or host not in media_hosts:
         return None, f"a texted photo at {host or url[:100]!r} was not fetched (not the SMS " \
                      "provider's media host)"
     try:
@@ -42,5 +43,5 @@ def fetch(url: str, declared_type: str, media_hosts, auth, timeout) -> tuple:
                     return None, f"a texted photo is larger than {MAX_BYTES // 1_000_000} MB"
     except requests.RequestException as error:
         return None, f"a texted photo could not be fetched ({type(error).__name__})"
-    name = urlsplit(url).path.rsplit("/", 1)[-1] or "texted photo"
+    name = parts.path.rsplit("/", 1)[-1] or "texted photo"
     return Image(name, answer.headers.get("Content-Type", declared_type), data), None

@@ -60,11 +60,11 @@ def _accept(uow: IntakeUnitOfWork, command: SubmitRequest) -> dict:
                                     service.service_code, command.attributes,
                                     require=command.require_attributes)
     photos, refused = vetted_photos(command)
-    placed_by_photo = data.get("lat") is None and not data.get("address_string") and any(
-        photo.location for photo in photos.values())
+    photo_place = next((photo.location for photo in photos.values() if photo.location), None)
+    placed_by_photo = photo_place is not None and data.get("lat") is None and not data.get(
+        "address_string")
     if placed_by_photo:
-        lat, long = next(photo.location for photo in photos.values() if photo.location)
-        data = {**data, "lat": lat, "long": long}
+        data = {**data, "lat": photo_place[0], "long": photo_place[1]}
         command = replace(command, fields=data)
     if command.channel == "web" and all(data.get(name) is None for name in (
             "lat", "address_string", "address_id")):

@@ -9,6 +9,8 @@ A text from a number whose request was updated lately is a reply to that request
 rating once it is closed (1-5, NOT FIXED), otherwise the resident's comment, which staff
 see. NEW starts a new report instead; STATUS (ESTADO) lists the number's open requests.
 """
+from eventlet import tpool
+
 from loop311_shared.clock import utcnow
 from loop311_shared.errors import DomainError
 from loop311_shared.loading import load
@@ -68,7 +70,8 @@ def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
             draft["service_code"] = guess.service_code
     for photo in command.photos:
         uow.conversations.keep_photo(phone, photo, now, now - uow.rules.conversation_expiry)
-        if gps_hint(photo.data) is not None:
+        # Decoding is CPU work: in a real thread, as when the report is filed.
+        if tpool.execute(gps_hint, photo.data) is not None:
             draft["photo_has_place"] = True  # the photo will say where: no need to ask
     if command.photo_problems:
         draft["photo_problems"] = [*draft.get("photo_problems", []), *command.photo_problems]
