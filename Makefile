@@ -60,7 +60,8 @@ run: install
 	@echo "  tokens   staff local-staff-token, dispatcher local-dispatcher-token,"
 	@echo "           admin local-admin-token, mail webhook local-mail-token"
 	@echo "  config   config/demo/*.yml (catalog, directory, policies, topics) imported through"
-	@echo "           the admin APIs once the services are up"
+	@echo "           the admin APIs once the services are up; with ../shared/data beside the"
+	@echo "           checkout, New Haven's resident reports teach intake's category model"
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
 
 test: install

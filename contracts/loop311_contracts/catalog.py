@@ -29,8 +29,9 @@ class EventContract:
 CATALOG = {
     contract.type: contract
     for contract in (
-        EventContract("request_created", 2, "intake", schemas.RequestCreatedV2,
-                      upcasters={1: schemas.request_created_v1_to_v2}),
+        EventContract("request_created", 3, "intake", schemas.RequestCreatedV3,
+                      upcasters={1: schemas.request_created_v1_to_v2,
+                                 2: schemas.request_created_v2_to_v3}),
         EventContract(
             "resident_contact_recorded", 3, "intake", schemas.ResidentContactRecordedV3,
             upcasters={1: schemas.resident_contact_recorded_v1_to_v2,

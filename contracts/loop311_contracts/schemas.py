@@ -39,6 +39,24 @@ def request_created_v1_to_v2(data: dict) -> dict:
     return {**data, "priority": "normal"}
 
 
+class CategorySuggestion(Schema):
+    service_code = fields.String(required=True)
+    probability = fields.Float(required=True, validate=validate.Range(0, 1))
+
+
+class RequestCreatedV3(RequestCreatedV2):
+    """v3: when the category was guessed from the report's words (email, text, a call-in
+    without one, a report to the general category), the guesser's top three with their
+    probabilities, best first, so triage can pick with one click; empty when the reporter
+    chose the category."""
+
+    category_suggestions = fields.List(fields.Nested(CategorySuggestion), load_default=list)
+
+
+def request_created_v2_to_v3(data: dict) -> dict:
+    return {**data, "category_suggestions": []}
+
+
 class ResidentContactRecordedV1(EventData):
     """Private to intake and notify: the only event that carries personal data."""
 

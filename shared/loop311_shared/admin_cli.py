@@ -2,6 +2,8 @@
 
     loop311-admin import catalog config/demo/catalog.yml      # intake
     loop311-admin import topics config/demo/topics.yml        # notify
+    loop311-admin import history reports.csv --mapping mapping.yml [--jurisdiction ID]
+                                                              # intake: learn categories
     loop311-admin import directory config/demo/directory.yml  # routing
     loop311-admin import policies config/demo/policies.yml    # sla
     loop311-admin dlq list|show|replay|purge [QUEUE]          # dead letters (the broker)
@@ -21,6 +23,7 @@ import urllib.request
 from pathlib import Path
 
 import yaml
+from urllib3 import encode_multipart_formdata
 
 # Which service owns each kind of reference data, at its local default address.
 OWNERS = {"catalog": "http://127.0.0.1:8001", "directory": "http://127.0.0.1:8002",
@@ -72,6 +75,26 @@ def import_document(base_url: str, kind: str, document: dict, token: str,
                            f"{error.read().decode(errors='replace')}") from None
 
 
+def import_history(base_url: str, reports: Path, mapping: dict, jurisdiction_id: str | None,
+                   token: str, timeout: float = 120) -> dict:
+    """POST a city's past reports (CSV or JSON, sent as they are) and the mapping of its
+    categories to intake; its answer says what was imported and the training run queued."""
+    fields = {"mapping": json.dumps(mapping)}
+    if jurisdiction_id:
+        fields["jurisdiction_id"] = jurisdiction_id
+    fields["reports"] = (reports.name, reports.read_bytes(), "application/octet-stream")
+    body, content_type = encode_multipart_formdata(fields)
+    request = urllib.request.Request(
+        f"{base_url.rstrip('/')}/admin/v1/category-history", data=body, method="POST",
+        headers={"Content-Type": content_type, "Authorization": f"Bearer {token}"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:
+            return json.load(answer)
+    except urllib.error.HTTPError as error:
+        raise RuntimeError(f"history import refused ({error.code}): "
+                           f"{error.read().decode(errors='replace')}") from None
+
+
 def wait_for(base_url: str, seconds: float) -> None:
     deadline = time.monotonic() + seconds
     while True:
@@ -90,8 +113,11 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="loop311-admin", description=__doc__.split("\n\n")[0])
     commands = parser.add_subparsers(dest="command", required=True)
     importing = commands.add_parser("import", help="import a configuration document")
-    importing.add_argument("kind", choices=sorted(OWNERS))
+    importing.add_argument("kind", choices=sorted([*OWNERS, "history"]))
     importing.add_argument("file", type=Path)
+    importing.add_argument("--mapping", type=Path, help="history: a YAML or JSON file of "
+                           "history category name -> service_code")
+    importing.add_argument("--jurisdiction", help="history: whose (default: the platform's)")
     importing.add_argument("--url", help="the owning service (default: its local address)")
     importing.add_argument("--token", default=os.environ.get("LOOP311_ADMIN_TOKEN"))
     importing.add_argument("--wait", type=float, default=0, metavar="SECONDS")
@@ -121,6 +147,8 @@ def main(argv=None) -> int:
         return 0
     if not args.token:
         parser.error("an admin token is needed: --token or LOOP311_ADMIN_TOKEN")
+    if args.kind == "history":
+        return history_command(parser, args)
     url = args.url or OWNERS[args.kind]
     try:
         document = load_document(args.file)
@@ -132,6 +160,25 @@ def main(argv=None) -> int:
         return 1
     print(f"{args.kind}: version {answer['version']} imported into {url} "
           f"({answer.get('summary', '')})".replace(" ()", ""))
+    return 0
+
+
+def history_command(parser, args) -> int:
+    if not args.mapping:
+        parser.error("import history needs --mapping (history category -> service_code)")
+    url = args.url or OWNERS["catalog"]
+    try:
+        mapping = yaml.safe_load(args.mapping.read_text())
+        if args.wait:
+            wait_for(url, args.wait)
+        answer = import_history(url, args.file, mapping, args.jurisdiction, args.token)
+    except (OSError, ValueError, yaml.YAMLError, RuntimeError) as error:
+        print(f"loop311-admin: {error}", file=sys.stderr)
+        return 1
+    ignored = answer["ignored_categories"]
+    print(f"history: {answer['examples']} reports imported into {url} for "
+          f"{answer['jurisdiction_id']}; training run {answer['training_run']} queued"
+          + (f"; ignored (not in the mapping): {ignored}" if ignored else ""))
     return 0
 
 

@@ -446,3 +446,25 @@ def test_staff_who_want_texts_need_a_phone_and_say_how_reminders_come():
     assert "reminders" in StaffSchema().validate({**person, "reminders": "weekly"})
     loaded = StaffSchema().load(person)
     assert (loaded["notify_by"], loaded["reminders"]) == ("email", "each")
+
+
+def test_the_triage_queue_shows_what_intake_suggested_and_one_pick_files_it(imported):
+    suggestions = [{"service_code": "pothole", "probability": 0.61},
+                   {"service_code": "sidewalk", "probability": 0.22},
+                   {"service_code": "drainage", "probability": 0.07}]
+    event = request_created("s1", "general", ST_PETERSBURG)
+    event.data["category_suggestions"] = suggestions
+    apply_once(imported, event, handlers.handle_request_created)
+
+    [item] = queue(imported, triage=True)["items"]
+    assert item["category_suggestions"] == suggestions
+    pick = item["category_suggestions"][0]["service_code"]
+    moved = reassign(imported, "s1", service_code=pick, reason="triage pick")
+    assert moved["service_code"] == "pothole"
+    assert queue(imported, triage=True)["items"] == []
+
+
+def test_a_request_whose_category_was_chosen_shows_no_suggestions(imported):
+    route(imported, "v2", "general")
+    [item] = queue(imported, triage=True)["items"]
+    assert item["category_suggestions"] == []

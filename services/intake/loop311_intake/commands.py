@@ -34,6 +34,9 @@ class SubmitRequest:
     images: tuple[Image, ...] = ()
     offered: frozenset[str] | None = None  # what the client's jurisdiction_id offers
     photo_problems: tuple[str, ...] = ()  # photos that never arrived, and why
+    # What the category guesser proposed, best first: None when it has not been asked
+    # (a report to the general category is then guessed from its description).
+    suggestions: tuple[tuple[str, float], ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -94,3 +97,50 @@ class RateRequest:
     not_fixed: bool = False
     words: str = ""
     token: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportHistory:
+    """A city's past reports and what each of its old categories became in the catalog."""
+
+    data: bytes
+    filename: str
+    mapping: dict  # history category name -> service_code
+    jurisdiction_id: str | None
+    author: str
+
+
+@dataclass(frozen=True)
+class TrainCategoryModel:
+    jurisdiction_id: str | None
+    author: str
+
+
+@dataclass(frozen=True)
+class ActivateCategoryModel:
+    """Serve this model version (a rollback, or back to a newer one)."""
+
+    version: int
+    author: str
+
+
+@dataclass(frozen=True)
+class RetrainWhenDue:
+    """Queue training where enough corrections came, or the schedule says so."""
+
+    after_corrections: int
+    every_seconds: float
+
+
+@dataclass(frozen=True)
+class RecordTrainingStep:
+    run_id: int
+    step: str
+
+
+@dataclass(frozen=True)
+class KeepTrainedModel:
+    """A claimed run's end: the training (or the error it failed with) to keep."""
+
+    claimed: object  # handlers.category_models.Claimed
+    outcome: object  # domain.category_model.Training, or the exception

@@ -176,3 +176,46 @@ sms_photos = Table(
     Column("data", LargeBinary, nullable=False),
     Column("received_at", DateTime(timezone=True), nullable=False),
 )
+
+# Category inference: what it learns from (a city's history, staff corrections), each
+# training run, and every model version it made.
+category_examples = Table(
+    "category_examples", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("jurisdiction_id", String(64), nullable=False),
+    Column("source", String(16), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("service_code", String(64), nullable=False),
+    Column("created", DateTime(timezone=True)),
+    Column("request_id", BigInteger),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+
+category_training_runs = Table(
+    "category_training_runs", metadata,
+    Column("id", BigId, primary_key=True, autoincrement=True),
+    Column("jurisdiction_id", String(64), nullable=False),
+    Column("reason", String(32), nullable=False),
+    Column("requested_by", String(200), nullable=False),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("progress", Text, nullable=False, server_default=""),
+    Column("started_at", DateTime(timezone=True)),
+    Column("finished_at", DateTime(timezone=True)),
+    Column("outcome", Text),
+    Column("model_version", Integer),
+)
+
+category_models = Table(
+    "category_models", metadata,
+    Column("version", Integer, primary_key=True, autoincrement=True),
+    Column("jurisdiction_id", String(64), nullable=False),
+    Column("trained_at", DateTime(timezone=True), nullable=False),
+    Column("training_run", BigInteger, nullable=False),
+    Column("examples_through", BigInteger, nullable=False),
+    Column("training_data", JSON, nullable=False),
+    Column("quality", JSON, nullable=False),
+    Column("model", LargeBinary, nullable=False),
+    Column("active", Boolean, nullable=False, server_default="0"),
+    Column("activated_at", DateTime(timezone=True)),
+)

@@ -1,5 +1,7 @@
 """Intake's HTTP bodies and answers, as marshmallow schemas: the entrypoints load these,
 and the OpenAPI document is generated from the same classes."""
+import json
+
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
 from loop311_contracts.schemas import RESOLUTIONS
@@ -340,3 +342,101 @@ class RatingAnswerSchema(Schema):
     score = fields.Integer(allow_none=True)
     not_fixed = fields.Boolean()
     reopened = fields.Boolean()
+
+
+# Category inference: a city's history, the models learned from it, the suggestions.
+
+class CategoryMapping(fields.String):
+    """A form field holding a JSON object of history category name -> service_code."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        try:
+            mapping = json.loads(super()._deserialize(value, attr, data, **kwargs))
+        except json.JSONDecodeError as error:
+            raise ValidationError(f"mapping is not JSON: {error}") from None
+        if not isinstance(mapping, dict) or not mapping or not all(
+                isinstance(key, str) and isinstance(code, str) for key, code in mapping.items()):
+            raise ValidationError('mapping is a JSON object of history category name -> '
+                                  'service_code, such as {"Potholes": "pothole"}')
+        return mapping
+
+
+class HistoryUploadSchema(Schema):
+    """multipart/form-data: the file of past reports, and what its categories became."""
+
+    reports = fields.Raw(required=True, metadata={
+        "type": "string", "format": "binary",
+        "description": "CSV with a header row, or JSON (a list of objects): description and "
+                       "category, optionally created (ISO 8601 with offset) and channel"})
+    mapping = CategoryMapping(required=True, metadata={
+        "description": 'A JSON object: history category name -> service_code, such as '
+                       '{"Potholes": "pothole"}. Names left out are ignored (and reported)'})
+    jurisdiction_id = fields.String(load_default=None, validate=validate.Length(max=64),
+                                    metadata={"description": "Whose history (default: the "
+                                                             "platform's JURISDICTION_ID)"})
+
+
+class HistoryImportedSchema(Schema):
+    jurisdiction_id = fields.String()
+    examples = fields.Integer()
+    by_service_code = fields.Dict(keys=fields.String(), values=fields.Integer())
+    ignored_categories = fields.Dict(keys=fields.String(), values=fields.Integer(),
+                                     metadata={"description": "History names not in the "
+                                                              "mapping, with their reports"})
+    skipped_blank = fields.Integer(metadata={"description": "Rows without a description "
+                                                            "or category"})
+    training_run = fields.Integer(metadata={"description": "The training run it queued"})
+
+
+class TrainingRequestSchema(Schema):
+    jurisdiction_id = fields.String(load_default=None, validate=validate.Length(max=64))
+
+
+class TrainingRunSchema(Schema):
+    id = fields.Integer()
+    jurisdiction_id = fields.String()
+    reason = fields.String()
+    requested_by = fields.String()
+    requested_at = fields.String()
+    state = fields.String(metadata={"description": "queued, running, promoted (serves now), "
+                                                   "kept (worse than the one serving) or failed"})
+    progress = fields.String()
+    started_at = fields.String(allow_none=True)
+    finished_at = fields.String(allow_none=True)
+    outcome = fields.String(allow_none=True)
+    model_version = fields.Integer(allow_none=True)
+
+
+class CategoryModelSchema(Schema):
+    version = fields.Integer()
+    jurisdiction_id = fields.String()
+    trained_at = fields.String()
+    training_run = fields.Integer()
+    training_data = fields.Dict(metadata={"description": "examples, by_service_code"})
+    quality = fields.Dict(metadata={"description": "On the newest fifth of its training data, "
+                                    "held out: top1, top3, auto_share, auto_accuracy, and the "
+                                    "comparison with the model serving when it was trained"})
+    active = fields.Boolean()
+    activated_at = fields.String(allow_none=True)
+
+
+class CategoryModelsSchema(Schema):
+    jurisdiction_id = fields.String()
+    versions = fields.List(fields.Nested(CategoryModelSchema))
+
+
+class SuggestionSchema(Schema):
+    service_code = fields.String()
+    service_name = fields.String()
+    probability = fields.Float()
+
+
+class CategorySuggestionsSchema(Schema):
+    request_id = fields.String()
+    service_code = fields.String(metadata={"description": "The category it has now"})
+    guessed_by = fields.String(metadata={"description": "model v<N>, or keywords (no "
+                                                        "history imported yet)"})
+    suggestions = fields.List(fields.Nested(SuggestionSchema))
+    pick_with = fields.String(metadata={"description": "Where a pick goes: routing's POST "
+                                                       "/staff/v1/requests/{id}/assignment "
+                                                       "with {\"service_code\": …}"})

@@ -25,15 +25,18 @@ from .adapters.rating_page import rating_page
 from .adapters.twilio import check_signature, twiml
 from .commands import (
     CHANNEL_WEB,
+    ActivateCategoryModel,
     AddComment,
     ChangeStatus,
     ImportCatalog,
+    ImportHistory,
     RateRequest,
     ReceiveText,
     SubmitRequest,
     TakeCallIn,
+    TrainCategoryModel,
 )
-from .dependencies import UnitOfWorkFactory
+from .dependencies import CategoryTrainer, UnitOfWorkFactory
 from .handlers.submission import submit_once
 from .models import outbox
 from .open311.body import request_fields, uploaded_photos
@@ -47,8 +50,13 @@ from .schemas import (
     CallInSchema,
     CatalogInForceSchema,
     CatalogSchema,
+    CategoryModelSchema,
+    CategoryModelsSchema,
+    CategorySuggestionsSchema,
     CommentAnswerSchema,
     CommentSchema,
+    HistoryImportedSchema,
+    HistoryUploadSchema,
     JurisdictionQuerySchema,
     RatingAnswerSchema,
     RatingSchema,
@@ -62,6 +70,8 @@ from .schemas import (
     SubmitRequestSchema,
     SubmitWithPhotoSchema,
     TokenAnswerSchema,
+    TrainingRequestSchema,
+    TrainingRunSchema,
 )
 from .settings import IntakeSettings
 
@@ -70,6 +80,7 @@ FORMAT = "<any(json, xml):fmt>"
 OPEN311_TYPES = ("application/json", "text/xml")
 FORM_OR_JSON = ("application/x-www-form-urlencoded", "multipart/form-data", "application/json")
 UPLOAD_BYTES = 12_000_000  # a 10 MB photo and the form around it
+HISTORY_BYTES = 50_000_000  # ten years of a city's reports
 
 
 class IntakeService(OperationalEndpoints):
@@ -79,6 +90,7 @@ class IntakeService(OperationalEndpoints):
     settings = SettingsProvider(IntakeSettings)
     unit_of_work = UnitOfWorkFactory("database")
     outbox_relay = OutboxRelay("database", outbox)
+    category_trainer = CategoryTrainer("database")
     metrics = Metrics()
     limits = RateLimits()
 
@@ -328,6 +340,72 @@ class IntakeService(OperationalEndpoints):
         token_holder(request, self.settings.admin_api_tokens)
         return json_response(queries.current_catalog(self.database))
 
+    # Administration: category inference learns from the city's history.
+
+    @http("POST", "/admin/v1/category-history", doc=Doc(
+        "Import past reports to learn categories from (replaces the previous history; "
+        "all or nothing) and queue a training run", tags=("admin",),
+        body=HistoryUploadSchema, body_types=("multipart/form-data",),
+        answers={202: ("Imported; training queued", HistoryImportedSchema)},
+        errors=(400, 401, 413), security="admin", max_body_bytes=HISTORY_BYTES))
+    def import_category_history(self, request):
+        admin = token_holder(request, self.settings.admin_api_tokens)
+        upload = request.files.get("reports")
+        if upload is None:
+            raise Invalid("send the past reports as the `reports` file of a "
+                          "multipart/form-data POST")
+        form = load(HistoryUploadSchema(), {**request.form.to_dict(), "reports": upload})
+        command = ImportHistory(upload.read(), upload.filename or "", form["mapping"],
+                                form["jurisdiction_id"], admin)
+        return json_response(run(self.unit_of_work(), handlers.import_history, command),
+                             status=202)
+
+    @http("GET", "/admin/v1/category-models", doc=Doc(
+        "Every category model version of a jurisdiction, newest first, with its quality",
+        tags=("admin",), query=TrainingRequestSchema,
+        answers={200: ("The versions", CategoryModelsSchema)}, errors=(400, 401),
+        security="admin"))
+    def list_category_models(self, request):
+        token_holder(request, self.settings.admin_api_tokens)
+        which = load(TrainingRequestSchema(), request.args.to_dict())
+        return json_response(run(self.unit_of_work(), handlers.model_versions,
+                                 which["jurisdiction_id"]))
+
+    @http("POST", "/admin/v1/category-models/training-runs", doc=Doc(
+        "Train again now, on the history and every correction since", tags=("admin",),
+        body=TrainingRequestSchema, answers={202: ("Queued", TrainingRunSchema)},
+        errors=(400, 401), security="admin"))
+    def train_category_model(self, request):
+        admin = token_holder(request, self.settings.admin_api_tokens)
+        which = load(TrainingRequestSchema(), json_object(request))
+        return json_response(run(self.unit_of_work(), handlers.train_category_model,
+                                 TrainCategoryModel(which["jurisdiction_id"], admin)), status=202)
+
+    @http("GET", "/admin/v1/category-models/training-runs/<int:run_id>", doc=Doc(
+        "A training run's progress and outcome", tags=("admin",),
+        answers={200: ("The run", TrainingRunSchema)}, errors=(401, 404), security="admin"))
+    def get_training_run(self, request, run_id):
+        token_holder(request, self.settings.admin_api_tokens)
+        return json_response(run(self.unit_of_work(), handlers.training_run, run_id))
+
+    @http("POST", "/admin/v1/category-models/<int:version>/activate", doc=Doc(
+        "Serve this model version: a rollback to an earlier one, or forward again",
+        tags=("admin",), answers={200: ("Serving now", CategoryModelSchema)},
+        errors=(401, 404), security="admin"))
+    def activate_category_model(self, request, version):
+        admin = token_holder(request, self.settings.admin_api_tokens)
+        return json_response(run(self.unit_of_work(), handlers.activate_category_model,
+                                 ActivateCategoryModel(version, admin)))
+
+    @http("GET", "/staff/v1/requests/<string:request_id>/category-suggestions", doc=Doc(
+        "The three likeliest categories for a request's words, for a one-click pick in "
+        "triage", tags=("staff",), answers={200: ("Suggestions", CategorySuggestionsSchema)},
+        errors=(401, 404), security="staff"))
+    def category_suggestions(self, request, request_id):
+        token_holder(request, self.settings.staff_api_tokens)
+        return json_response(run(self.unit_of_work(), handlers.category_suggestions,
+                                 request_id))
+
     # Events from routing and sla.
 
     @handle_event("request_assigned")
@@ -367,3 +445,4 @@ class IntakeService(OperationalEndpoints):
     def _offered(self, params):
         return queries.jurisdiction_offers(self.database, params.get("jurisdiction_id"),
                                            self.settings.jurisdiction_id)
+

@@ -69,6 +69,17 @@ class IntakeSettings(RateLimitedSettings):
         0.2, ge=0, le=1, description="Below this similarity a guessed category is not "
                                      "trusted and the report goes to triage (was "
                                      "CATEGORY_CONFIDENCE)")
+    category_training: bool = Field(True, description="This replica trains category models "
+                                    "in the background (turn off on replicas that should "
+                                    "only serve requests; one replica with it on is enough)")
+    category_training_poll_seconds: float = Field(10, gt=0, description="How often the "
+                                                  "trainer looks for runs to do")
+    category_retrain_after_corrections: int = Field(50, ge=1, description="Retrain once this "
+                                                    "many staff category corrections arrived "
+                                                    "since the model serving was trained")
+    category_retrain_every_hours: float = Field(24, gt=0, description="Retrain at least this "
+                                                "often while there are examples the serving "
+                                                "model has not learned from")
 
     @field_validator("rate_limit_key_overrides")
     @classmethod

@@ -12,6 +12,7 @@ from .domain.duplicates import DuplicatePolicy
 from .models import inbox, outbox
 from .repository import (
     CatalogRepository,
+    CategoryModelRepository,
     ConversationRepository,
     IdempotencyRepository,
     JurisdictionRepository,
@@ -53,6 +54,7 @@ class IntakeUnitOfWork(UnitOfWork):
         super().__init__(session, consumer)
         self.requests = RequestRepository(session)
         self.catalog = CatalogRepository(session)
+        self.category_models = CategoryModelRepository(session)
         self.ratings = RatingRepository(session)
         self.conversations = ConversationRepository(session)
         self.idempotency = IdempotencyRepository(session)
@@ -61,6 +63,14 @@ class IntakeUnitOfWork(UnitOfWork):
         self.geocoder = geocoder
         self.categories = categories
 
-    def guesser(self):
-        """The category guesser for the catalog in force."""
+    def guesser(self, jurisdiction_id: str | None = None):
+        """The category guesser for a report filed in this jurisdiction (the platform's
+        when none is given): its learned model when it has one, or else the platform's,
+        or else the keyword guesser of the catalog in force."""
+        chain = tuple(dict.fromkeys(j for j in (jurisdiction_id, self.rules.jurisdiction_id)
+                                    if j))
+        return self.categories.for_report(self.catalog, self.category_models, chain)
+
+    def keyword_guesser(self):
+        """The cold start: the catalog's names and keywords."""
         return self.categories.current(self.catalog)

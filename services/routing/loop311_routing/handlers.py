@@ -62,7 +62,8 @@ def handle_request_created(uow: RoutingUnitOfWork, event: Event) -> None:
     assignee = _pick(uow, rule.strategy, rule.person, rule.id, department, now)
     uow.directory.record_assignment(request_id, service_code, now, lat=lat, long=long,
                                     jurisdiction_id=jurisdiction.id, department_code=department.code,
-                                    assignee_id=assignee, rule_id=rule.id)
+                                    assignee_id=assignee, rule_id=rule.id,
+                                    category_suggestions=request["category_suggestions"])
     uow.publish("request_assigned", request_id, {
         "request_id": request_id, "service_code": service_code,
         "jurisdiction_id": jurisdiction.id, "jurisdiction_name": jurisdiction.name,
@@ -148,7 +149,8 @@ def _triage(uow, request, now, jurisdiction_id, reason_code, reason) -> None:
     uow.directory.record_assignment(request["request_id"], request["service_code"], now,
                                     lat=request["lat"], long=request["long"],
                                     jurisdiction_id=jurisdiction_id or None,
-                                    triage_reason=reason)
+                                    triage_reason=reason,
+                                    category_suggestions=request["category_suggestions"])
     uow.publish("request_needs_triage", request["request_id"], {
         "request_id": request["request_id"], "service_code": request["service_code"],
         "jurisdiction_id": jurisdiction_id, "reason_code": reason_code, "reason": reason})

@@ -1,4 +1,15 @@
-from sqlalchemy import Column, DateTime, Float, ForeignKey, Integer, MetaData, String, Table, Text
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
 
 from loop311_shared.reference_data import configuration_versions_table
 from loop311_shared.tables import BigId, messaging_tables
@@ -31,6 +42,8 @@ assignments = Table(
     Column("state", String(16), nullable=False, server_default="assigned"),
     Column("triage_reason", Text),
     Column("status", String(16), nullable=False, server_default="open"),
+    # intake's guesses when the category came from the report's words (request_created v3)
+    Column("category_suggestions", JSON),
 )
 
 # Each round-robin rule's next turn.

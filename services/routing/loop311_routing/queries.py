@@ -13,7 +13,7 @@ from .models import assignment_moves, assignments
 
 QUEUE_COLUMNS = ("request_id", "service_code", "jurisdiction_id", "department_code",
                  "assignee_id", "rule_id", "state", "status", "triage_reason", "lat", "long",
-                 "assigned_at")
+                 "assigned_at", "category_suggestions")
 
 
 def work_queue(session: Session, filters: dict, *, department: str | None = None,
@@ -66,5 +66,6 @@ def assignment_with_moves(session: Session, request_id: str) -> dict:
 
 
 def _item(row) -> dict:
-    return {**row._mapping, "assigned_at": iso(row.assigned_at)}
+    return {**row._mapping, "assigned_at": iso(row.assigned_at),
+            "category_suggestions": row.category_suggestions or []}
 

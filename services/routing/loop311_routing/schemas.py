@@ -274,6 +274,10 @@ class QueueItemSchema(Schema):
     lat = fields.Float(allow_none=True)
     long = fields.Float(allow_none=True)
     assigned_at = fields.String()
+    category_suggestions = fields.List(fields.Dict(), metadata={
+        "description": "When intake guessed the category from the report's words: its top "
+                       "three ({service_code, probability}), best first. A pick is one POST "
+                       "to /staff/v1/requests/{id}/assignment with {\"service_code\": …}"})
 
 
 class AssignmentSchema(QueueItemSchema):

@@ -18,6 +18,8 @@ class Guess:
     service_code: str
     confidence: float
     trusted: bool
+    # The likeliest categories, best first, with their confidence: what triage is shown.
+    suggestions: tuple[tuple[str, float], ...] = ()
 
 
 class CategoryGuesser:
@@ -44,11 +46,14 @@ class CategoryGuesser:
         if self.matrix is None:
             return Guess(TRIAGE, 0.0, False)
         scores = cosine_similarity(self.vectorizer.transform([text]), self.matrix)[0]
-        best = int(scores.argmax())
+        ranked = scores.argsort()[::-1][:3]
+        suggestions = tuple((self.codes[i], round(float(scores[i]), 3)) for i in ranked
+                            if scores[i] > 0)
+        best = int(ranked[0])
         confidence = float(scores[best])
         if confidence < self.threshold:
-            return Guess(TRIAGE, confidence, False)
-        return Guess(self.codes[best], confidence, True)
+            return Guess(TRIAGE, confidence, False, suggestions)
+        return Guess(self.codes[best], confidence, True, suggestions)
 
 
 def describing_text(name: str, description: str, keywords: str) -> str:

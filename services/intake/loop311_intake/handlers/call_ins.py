@@ -18,10 +18,14 @@ def take_call_in(uow: IntakeUnitOfWork, command: TakeCallIn) -> dict:
     call, dispatcher = command.call, command.dispatcher
     place = locate(call["location"], uow.geocoder)
     category = {"service_code": call["service_code"], "inferred": False}
+    suggestions = ()
     if not call["service_code"]:
         guess = uow.guesser().guess(call["notes"])
+        suggestions = guess.suggestions
         category = {"service_code": guess.service_code, "inferred": True,
-                    "confidence": round(guess.confidence, 3)}
+                    "confidence": round(guess.confidence, 3),
+                    "suggestions": [{"service_code": code, "probability": probability}
+                                    for code, probability in suggestions]}
     caller = call["caller"] or {}
     name = caller.get("name") or ""
     first, _, last = name.rpartition(" ") if " " in name else (name, "", "")
@@ -35,7 +39,7 @@ def take_call_in(uow: IntakeUnitOfWork, command: TakeCallIn) -> dict:
     answer, _ = submit_request(uow, SubmitRequest(
         fields=load(ReportSchema(), {k: v for k, v in report.items() if v}),
         channel=CHANNEL_PHONE, attributes=attributes, priority=call["priority"],
-        callback=caller.get("callback")))
+        callback=caller.get("callback"), suggestions=suggestions))
     nearby = uow.requests.open_near(place.lat, place.long, NEARBY_RADIUS_M)
     return {
         **answer,

@@ -34,7 +34,7 @@ def receive_email(uow: IntakeUnitOfWork, message: ReceiveEmail) -> dict:
     # An email often names no place: it is accepted without one and staff find it in triage.
     answer, _ = submit_request(uow, SubmitRequest(
         fields=load(ReportSchema(), report), channel=CHANNEL_EMAIL, require_attributes=False,
-        images=message.images))
+        images=message.images, suggestions=guess.suggestions))
     return answer
 
 

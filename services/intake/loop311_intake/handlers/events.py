@@ -3,6 +3,7 @@ from loop311_contracts.envelope import Event
 from loop311_shared.clock import utcnow
 
 from ..unit_of_work import IntakeUnitOfWork
+from .category_models import record_correction
 
 
 def handle_request_assigned(uow: IntakeUnitOfWork, event: Event) -> None:
@@ -27,6 +28,7 @@ def handle_request_reassigned(uow: IntakeUnitOfWork, event: Event) -> None:
         uow.requests.add_note(request_id, "recategorized",
                               f"Category corrected from {data['previous_service_code']} to "
                               f"{data['service_code']}", now, author=data["reassigned_by"])
+        record_correction(uow, request_id, data["service_code"])
     uow.requests.touch(request_id, now, **values)
 
 

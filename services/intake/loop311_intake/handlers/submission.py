@@ -11,6 +11,7 @@ from loop311_shared.unit_of_work import run
 
 from ..commands import SubmitRequest
 from ..domain.attributes import checked_attributes
+from ..domain.categorize import TRIAGE
 from ..domain.contacts import normalised_email, normalised_phone
 from ..domain.duplicates import neighbourhood_keys
 from ..domain.photos import PhotoRefused, vet
@@ -48,6 +49,8 @@ def submit_once(unit_of_work, command: SubmitRequest) -> tuple[dict, bool]:
 
 
 def _accept(uow: IntakeUnitOfWork, command: SubmitRequest) -> dict:
+    if command.suggestions is None and command.fields["service_code"] == TRIAGE:
+        command = guessed_category(uow, command)
     data = command.fields
     service = uow.catalog.service(data["service_code"])
     if service is None:
@@ -103,6 +106,17 @@ def _accept(uow: IntakeUnitOfWork, command: SubmitRequest) -> dict:
     return answer
 
 
+def guessed_category(uow: IntakeUnitOfWork, command: SubmitRequest) -> SubmitRequest:
+    """A report to the general category: the guesser reads its words. A trusted guess the
+    client's jurisdiction offers becomes its category; otherwise it stays in general, for
+    triage, with the suggestions."""
+    guess = uow.guesser(command.fields.get("jurisdiction_id")).guess(command.fields["description"])
+    fields = command.fields
+    if guess.trusted and (command.offered is None or guess.service_code in command.offered):
+        fields = {**fields, "service_code": guess.service_code}
+    return replace(command, fields=fields, suggestions=guess.suggestions)
+
+
 def vetted_photos(command: SubmitRequest) -> tuple[dict, list[str]]:
     """The photos kept (by the image they came as) and why the others were not. An upload
     refused is the client's error; from email or a text, the report still counts."""
@@ -150,6 +164,8 @@ def _open(uow, service, command, attributes, contact_ref, now) -> dict:
         "priority": command.priority,
         "contact_ref": contact_ref,
         "requested_at": now,
+        "category_suggestions": [{"service_code": code, "probability": probability}
+                                 for code, probability in command.suggestions or ()],
     })
     return {"service_request_id": request_id, "token": token}
 

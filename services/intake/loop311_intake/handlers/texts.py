@@ -39,7 +39,7 @@ from .staff import add_comment
 from .submission import submit_request
 
 # What a conversation notes about its photos, which is not part of the report.
-DRAFT_NOTES = ("photo_has_place", "photo_problems")
+DRAFT_NOTES = ("photo_has_place", "photo_problems", "suggestions", "guessed")
 
 
 def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
@@ -66,8 +66,9 @@ def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
     draft = dict(conversation.draft) if conversation else {"description": body}
     if not conversation and body:
         guess = uow.guesser().guess(body)
+        draft["suggestions"] = [list(suggestion) for suggestion in guess.suggestions]
         if guess.trusted:
-            draft["service_code"] = guess.service_code
+            draft.update(service_code=guess.service_code, guessed=True)
     for photo in command.photos:
         uow.conversations.keep_photo(phone, photo, now, now - uow.rules.conversation_expiry)
         # Decoding is CPU work: in a real thread, as when the report is filed.
@@ -103,7 +104,10 @@ def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
         answer, _ = submit_request(uow, SubmitRequest(
             fields=load(ReportSchema(), {**report, "phone": phone}), channel=CHANNEL_TEXT,
             require_attributes=False, images=uow.conversations.photos(phone),
-            photo_problems=tuple(draft.get("photo_problems", ()))))
+            photo_problems=tuple(draft.get("photo_problems", ())),
+            # A category the texter picked from the menu was not guessed.
+            suggestions=tuple(map(tuple, draft.get("suggestions", ())))
+            if draft.get("guessed") else ()))
     except DomainError as exc:
         return f"Sorry, we could not file that: {exc}"
     uow.conversations.end(phone)

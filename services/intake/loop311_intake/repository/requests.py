@@ -64,6 +64,13 @@ class RequestRepository:
         return self.session.execute(select(service_requests.c.id)
                                     .where(service_requests.c.id == request_id)).first() is not None
 
+    def words(self, request_id: int):
+        """The request's id, category, description and when it was made; or None."""
+        return self.session.execute(select(service_requests.c.id, service_requests.c.service_code,
+                                           service_requests.c.description,
+                                           service_requests.c.requested_at)
+                                    .where(service_requests.c.id == request_id)).first()
+
     def locked(self, request_id: int):
         """The request's id, status, category, token and last close, locked until the work
         commits; or None."""
