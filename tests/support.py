@@ -171,7 +171,7 @@ def request_created(request_id, service_code="pothole", lat=27.7705, long=-82.63
     return make_envelope("request_created", request_id, {
         "request_id": request_id, "service_code": service_code, "service_name": service_code,
         "description": "deep", "lat": lat, "long": long, "address": None, "channel": "web",
-        "priority": "normal",
+        "priority": "normal", "category_suggestions": [],
         "contact_ref": None, "requested_at": datetime.now(timezone.utc)})
 
 

@@ -194,5 +194,5 @@ def test_the_quickstart_runs_as_an_integrator_and_receives_a_request_created_clo
         assert consumer.wait(timeout=10) == 0, printed
     finally:
         consumer.kill()
-    assert " request_created v2 request 77: " in printed
+    assert " request_created v3 request 77: " in printed
     assert '"service_code": "pothole"' in printed
