@@ -67,6 +67,11 @@ def import_document(base_url: str, kind: str, document: dict, token: str,
         f"{base_url.rstrip('/')}/admin/v1/{kind}", data=json.dumps(document).encode(),
         method="PUT", headers={"Content-Type": "application/json",
                                "Authorization": f"Bearer {token}"})
+    return answer_to(request, kind, timeout)
+
+
+def answer_to(request: urllib.request.Request, kind: str, timeout: float) -> dict:
+    """The JSON answer; RuntimeError with the service's own words when it refuses."""
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:
             return json.load(answer)
@@ -87,12 +92,7 @@ def import_history(base_url: str, reports: Path, mapping: dict, jurisdiction_id:
     request = urllib.request.Request(
         f"{base_url.rstrip('/')}/admin/v1/category-history", data=body, method="POST",
         headers={"Content-Type": content_type, "Authorization": f"Bearer {token}"})
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as answer:
-            return json.load(answer)
-    except urllib.error.HTTPError as error:
-        raise RuntimeError(f"history import refused ({error.code}): "
-                           f"{error.read().decode(errors='replace')}") from None
+    return answer_to(request, "history", timeout)
 
 
 def wait_for(base_url: str, seconds: float) -> None:

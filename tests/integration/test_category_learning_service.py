@@ -1,10 +1,12 @@
 """Category inference in the running intake: the authenticated history upload, the
 background training run and its progress, the model serving a report to the general
 category, suggestions in the staff API, and rollback by one call."""
+import json
+
 import pytest
 import requests
-
 from labelled_reports import MAPPING, as_csv, labelled_reports
+
 from support import TEST_ADMIN_TOKEN, TEST_API_KEY, EventTap, wait_until
 
 ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
@@ -21,7 +23,6 @@ def intake(start_intake, service_config):
 
 
 def upload(intake, data, mapping=None, headers=ADMIN, filename="history.csv"):
-    import json
     return requests.post(f"{intake['base']}/admin/v1/category-history", headers=headers,
                          files={"reports": (filename, data, "text/csv")},
                          data={"mapping": json.dumps(MAPPING if mapping is None else mapping)},
@@ -112,3 +113,22 @@ def test_rollback_to_an_earlier_version_is_one_call(intake):
     assert answer.status_code == 200 and answer.json()["active"]
     assert requests.post(f"{intake['base']}/admin/v1/category-models/999/activate",
                          headers=ADMIN, timeout=5).status_code == 404
+
+
+def test_the_admin_command_imports_a_history_file(intake, tmp_path, capsys):
+    from loop311_shared.admin_cli import main
+
+    reports = tmp_path / "reports.csv"
+    reports.write_bytes(as_csv(labelled_reports(600)))
+    mapping = tmp_path / "mapping.yml"
+    mapping.write_text("".join(f"{name}: {code}\n" for name, code in MAPPING.items()))
+
+    assert main(["import", "history", str(reports), "--mapping", str(mapping), "--url",
+                 intake["base"], "--token", TEST_ADMIN_TOKEN]) == 0
+    printed = capsys.readouterr().out
+    assert "history: 600 reports imported" in printed and "training run 1 queued" in printed
+
+    mapping.write_text("pothole: asteroid_strike\n")
+    assert main(["import", "history", str(reports), "--mapping", str(mapping), "--url",
+                 intake["base"], "--token", TEST_ADMIN_TOKEN]) == 1
+    assert "history import refused (400)" in capsys.readouterr().err

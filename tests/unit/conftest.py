@@ -21,3 +21,23 @@ def migrated_session(tmp_path):
     yield make
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture
+def intake_uow(migrated_session):
+    """An intake unit of work on its migrated database, with the demo catalog imported."""
+    import loop311_intake
+    from loop311_intake import handlers
+    from loop311_intake.commands import ImportCatalog
+    from loop311_intake.dependencies import Categories
+    from loop311_intake.schemas import CatalogSchema
+    from loop311_intake.unit_of_work import IntakeRules, IntakeUnitOfWork
+    from loop311_shared.unit_of_work import run
+    from support import DEMO_PLATFORM, demo_document
+
+    with migrated_session(loop311_intake) as session:
+        unit = IntakeUnitOfWork(session, rules=IntakeRules(jurisdiction_id=DEMO_PLATFORM),
+                                categories=Categories())
+        run(unit, handlers.import_catalog, ImportCatalog(
+            CatalogSchema().load(demo_document("catalog")), "tests"))
+        yield unit

@@ -9,12 +9,10 @@ import pytest
 from labelled_reports import MAPPING, as_csv, as_json, labelled_reports
 from sqlalchemy import func, select
 
-import loop311_intake
 from loop311_contracts.envelope import read_envelope
 from loop311_intake import handlers
 from loop311_intake.commands import (
     ActivateCategoryModel,
-    ImportCatalog,
     ImportHistory,
     KeepTrainedModel,
     RetrainWhenDue,
@@ -22,7 +20,6 @@ from loop311_intake.commands import (
     TakeCallIn,
     TrainCategoryModel,
 )
-from loop311_intake.dependencies import Categories
 from loop311_intake.domain.category_model import train
 from loop311_intake.handlers.category_models import (
     claim_training,
@@ -30,23 +27,17 @@ from loop311_intake.handlers.category_models import (
     queue_due_training,
 )
 from loop311_intake.models import category_examples, category_training_runs, outbox
-from loop311_intake.schemas import CallInSchema, CatalogSchema, ReportSchema
-from loop311_intake.unit_of_work import IntakeRules, IntakeUnitOfWork
+from loop311_intake.schemas import CallInSchema, ReportSchema
 from loop311_shared.errors import Invalid, NotFound
 from loop311_shared.unit_of_work import run
-from support import DEMO_PLATFORM, demo_document, received_event
+from support import DEMO_PLATFORM, received_event
 
 HISTORY = labelled_reports(600)
 
 
 @pytest.fixture
-def uow(migrated_session):
-    with migrated_session(loop311_intake) as session:
-        unit = IntakeUnitOfWork(session, rules=IntakeRules(jurisdiction_id=DEMO_PLATFORM),
-                                categories=Categories())
-        run(unit, handlers.import_catalog, ImportCatalog(
-            CatalogSchema().load(demo_document("catalog")), "tests"))
-        yield unit
+def uow(intake_uow):
+    return intake_uow
 
 
 def import_history(uow, data=None, filename="history.csv", mapping=MAPPING,

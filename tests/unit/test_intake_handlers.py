@@ -5,7 +5,6 @@ import pytest
 from marshmallow import ValidationError
 from sqlalchemy import func, select
 
-import loop311_intake
 from loop311_intake import handlers, queries
 from loop311_intake.commands import (
     AddComment,
@@ -16,11 +15,9 @@ from loop311_intake.commands import (
     SubmitRequest,
     TakeCallIn,
 )
-from loop311_intake.dependencies import Categories
 from loop311_intake.errors import NotAllowedNow
 from loop311_intake.models import outbox, service_requests
 from loop311_intake.schemas import CallInSchema, CatalogSchema, ReportSchema
-from loop311_intake.unit_of_work import IntakeRules, IntakeUnitOfWork
 from loop311_shared.errors import Invalid, NotFound
 from loop311_shared.unit_of_work import run
 from support import DEMO_PLATFORM, demo_document, received_event
@@ -30,13 +27,8 @@ POTHOLE = {"service_code": "pothole", "description": "Deep", "lat": 42.3594, "lo
 
 
 @pytest.fixture
-def uow(migrated_session):
-    with migrated_session(loop311_intake) as session:
-        unit = IntakeUnitOfWork(session, rules=IntakeRules(jurisdiction_id=DEMO_PLATFORM),
-                                categories=Categories())
-        run(unit, handlers.import_catalog, ImportCatalog(
-            CatalogSchema().load(demo_document("catalog")), "tests"))
-        yield unit
+def uow(intake_uow):
+    return intake_uow
 
 
 def submit(uow, channel="web", **fields):

@@ -1,6 +1,7 @@
 """Category inference learns: a city's history imported, models trained in the background
 and kept as versions, the better one serving, any version back in service with one call,
 and every category staff correct joining the next training."""
+from collections import Counter
 from dataclasses import dataclass
 
 from loop311_shared.clock import as_utc, iso, utcnow
@@ -121,9 +122,7 @@ def finish_training(uow: IntakeUnitOfWork, finished: KeepTrainedModel) -> dict:
                "candidate_top1": verdict.candidate_top1, "serving_top1": verdict.serving_top1,
                "threshold": round(outcome.model.threshold, 4),
                "temperature": round(outcome.model.temperature, 4)}
-    counts = {}
-    for example in claimed.examples:
-        counts[example.service_code] = counts.get(example.service_code, 0) + 1
+    counts = Counter(example.service_code for example in claimed.examples)
     version = models.add_model(claimed.jurisdiction_id, claimed.run_id,
                                claimed.examples_through,
                                {"examples": len(claimed.examples),
