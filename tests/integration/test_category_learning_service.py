@@ -5,8 +5,8 @@ import json
 
 import pytest
 import requests
-from labelled_reports import MAPPING, as_csv, labelled_reports
 
+from labelled_reports import MAPPING, as_csv, labelled_reports
 from support import TEST_ADMIN_TOKEN, TEST_API_KEY, EventTap, wait_until
 
 ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}

@@ -6,9 +6,9 @@ import re
 from datetime import datetime, timezone
 
 import pytest
-from labelled_reports import MAPPING, as_csv, as_json, labelled_reports
 from sqlalchemy import func, select
 
+from labelled_reports import MAPPING, as_csv, as_json, labelled_reports
 from loop311_contracts.envelope import read_envelope
 from loop311_intake import handlers
 from loop311_intake.commands import (
