@@ -107,6 +107,10 @@ def main():
         parser.error("--train and --test go together")
     if args.train:
         return learned_run(rows_of(args.train), rows_of(args.test))
+    if not FREETEXT.is_dir():
+        print(f"{FREETEXT} is missing: the resident reports live in ../shared/data beside the "
+              "checkout (or give --train and --test)", file=sys.stderr)
+        return 2
     for city, name in CITIES.items():
         rows = sorted(rows_of(FREETEXT / name), key=lambda row: row["created"])
         cut = len(rows) * 2 // 3

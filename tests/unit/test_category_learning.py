@@ -3,7 +3,7 @@ versions and rollback, corrections reaching the next training, triage with sugge
 and the keyword cold start. Handlers called directly on a migrated database."""
 import random
 import re
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from sqlalchemy import func, select
@@ -321,3 +321,26 @@ def test_a_report_with_its_category_chosen_carries_no_suggestions(uow):
     submit(uow, "deep hole", service_code="pothole")
     [created] = created_events(uow)
     assert created["category_suggestions"] == []
+
+
+def test_a_history_too_small_to_measure_fails_its_run_and_the_keywords_keep_answering(uow):
+    small = [report for report in HISTORY if report["category"] in ("pothole", "tree")][:30]
+    import_history(uow, as_csv(small), mapping={"pothole": "pothole", "tree": "tree"})
+
+    result = train_next(uow)
+
+    assert result["state"] == "failed"
+    assert "30 examples are too few to train and measure a model" in result["outcome"]
+    assert versions(uow) == [] and not hasattr(uow.guesser(), "version")
+
+
+def test_a_run_left_running_by_a_dead_replica_is_taken_again(uow):
+    import_history(uow)
+    claimed = run(uow, claim_training, None)
+    assert run(uow, claim_training, None) is None  # running, and not stale yet
+    uow.session.execute(category_training_runs.update().values(
+        started_at=datetime.now(timezone.utc) - timedelta(hours=1)))
+    uow.commit()
+
+    again = run(uow, claim_training, None)
+    assert again is not None and again.run_id == claimed.run_id
