@@ -149,7 +149,7 @@ def learned_run(train_rows: list[dict], test_rows: list[dict]) -> int:
     test = [Example(row["description"], row["category"]) for row in test_rows]
     latencies = []
     model.guess("warm up")
-    for example in test[:300]:
+    for example in test * max(1, 1000 // len(test)):  # at least 1,000 guesses
         begun = time.perf_counter()
         model.guess(example.text)
         latencies.append(time.perf_counter() - begun)

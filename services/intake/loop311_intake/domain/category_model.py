@@ -17,6 +17,7 @@ from datetime import datetime
 
 import numpy as np
 from scipy.optimize import minimize_scalar
+from scipy.sparse import hstack
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_union
@@ -93,8 +94,14 @@ class CategoryModel:
     def service_codes(self) -> list[str]:
         return list(self.classifier.classes_)
 
+    def features(self, texts: list[str]):
+        # The union's parts one by one: FeatureUnion.transform goes through joblib, which
+        # costs more than the transforms for one short text.
+        return hstack([part.transform(texts) for _, part in self.vectorizer.transformer_list],
+                      format="csr")
+
     def probabilities(self, texts: list[str]) -> np.ndarray:
-        scores = self.classifier.decision_function(self.vectorizer.transform(texts))
+        scores = self.classifier.decision_function(self.features(texts))
         return softmax(scores / self.temperature)
 
     def guess(self, text: str, offered: frozenset[str] | None = None) -> Guess:
@@ -140,7 +147,7 @@ def train(examples: list[Example], progress=lambda step: None) -> Training:
     progress(f"fitting on the older {len(older)} examples")
     trial = fit(older)
     progress(f"calibrating on the newest {len(newest)} examples")
-    scores = trial.classifier.decision_function(trial.vectorizer.transform(
+    scores = trial.classifier.decision_function(trial.features(
         [example.text for example in newest]))
     truth = np.array([example.service_code for example in newest])
     trial.temperature = fitted_temperature(scores, truth, trial.classifier.classes_)
