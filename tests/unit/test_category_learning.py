@@ -27,7 +27,7 @@ from loop311_intake.handlers.category_models import (
     queue_due_training,
 )
 from loop311_intake.models import category_examples, category_training_runs, outbox
-from loop311_intake.schemas import CallInSchema, ReportSchema
+from loop311_intake.schemas import CallInSchema, ReportSchema, SubmitRequestSchema
 from loop311_shared.errors import Invalid, NotFound
 from loop311_shared.unit_of_work import run
 from support import DEMO_PLATFORM, received_event
@@ -344,3 +344,24 @@ def test_a_run_left_running_by_a_dead_replica_is_taken_again(uow):
 
     again = run(uow, claim_training, None)
     assert again is not None and again.run_id == claimed.run_id
+
+
+def test_a_correction_teaches_the_model_of_the_jurisdiction_the_report_was_filed_in(uow):
+    run(uow, handlers.handle_directory_changed, received_event("directory_changed", {
+        "version": 1, "jurisdictions": [{"id": "st-petersburg", "name": "St. Petersburg",
+                                         "parent": DEMO_PLATFORM, "population": 258308,
+                                         "offers": list(MAPPING)}],
+        "departments": []}, subject="directory"))
+    import_history(uow, jurisdiction_id="st-petersburg")
+    answer, _ = run(uow, handlers.submit_request, SubmitRequest(
+        fields=SubmitRequestSchema().load({
+            "api_key": "k", "jurisdiction_id": "st-petersburg", "service_code": "general",
+            "description": "branches down across the bike lane", "lat": 27.7705,
+            "long": -82.6383}), channel="web", require_attributes=False))
+
+    run(uow, handlers.handle_request_reassigned,
+        reassigned(answer["service_request_id"], "general", "tree"))
+
+    city, _ = uow.category_models.examples("st-petersburg")
+    platform, _ = uow.category_models.examples(DEMO_PLATFORM)
+    assert city[-1].text == "branches down across the bike lane" and platform == []

@@ -76,6 +76,7 @@ service_requests = Table(
     Column("resolution", String(32)),
     Column("priority", String(16), nullable=False, server_default="normal"),
     Column("closed_at", DateTime(timezone=True)),
+    Column("filed_in", String(64)),  # Open311's jurisdiction_id; null: the platform's
 )
 
 # Residents' answers to "how did we do?" after a close: one per resident and closing.

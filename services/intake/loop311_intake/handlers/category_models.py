@@ -59,9 +59,9 @@ def record_correction(uow: IntakeUnitOfWork, request_id: int, service_code: str)
     row = uow.requests.words(request_id)
     if row is None or not (row.description or "").strip() or service_code == "general":
         return
-    # Intake keeps no jurisdiction per request: corrections teach the platform's model.
-    uow.category_models.add_correction(uow.rules.jurisdiction_id, row.description,
-                                       service_code, request_id, row.requested_at, utcnow())
+    uow.category_models.add_correction(row.filed_in or uow.rules.jurisdiction_id,
+                                       row.description, service_code, request_id,
+                                       row.requested_at, utcnow())
 
 
 def queue_due_training(uow: IntakeUnitOfWork, due: RetrainWhenDue) -> list[int]:
@@ -195,7 +195,7 @@ def category_suggestions(uow: IntakeUnitOfWork, request_id: str) -> dict:
     row = uow.requests.words(int(request_id)) if request_id.isdigit() else None
     if row is None:
         raise NotFound(f"no service request with id {request_id!r}")
-    guesser = uow.guesser()
+    guesser = uow.guesser(row.filed_in)
     guess = guesser.guess(row.description or "")
     names = uow.catalog.names()
     version = getattr(guesser, "version", None)

@@ -150,7 +150,7 @@ def _open(uow, service, command, attributes, contact_ref, now) -> dict:
         lat=data.get("lat"), long=data.get("long"), address=data.get("address_string"),
         address_id=data.get("address_id"), media_url=data.get("media_url"),
         attributes=attributes, channel=command.channel, contact_ref=contact_ref,
-        priority=command.priority)
+        priority=command.priority, filed_in=data.get("jurisdiction_id") or None)
     request_id = str(row_id)
     uow.publish("request_created", request_id, {
         "request_id": request_id,

@@ -65,10 +65,12 @@ class RequestRepository:
                                     .where(service_requests.c.id == request_id)).first() is not None
 
     def words(self, request_id: int):
-        """The request's id, category, description and when it was made; or None."""
+        """The request's id, category, description, when it was made and the jurisdiction
+        it was filed under; or None."""
         return self.session.execute(select(service_requests.c.id, service_requests.c.service_code,
                                            service_requests.c.description,
-                                           service_requests.c.requested_at)
+                                           service_requests.c.requested_at,
+                                           service_requests.c.filed_in)
                                     .where(service_requests.c.id == request_id)).first()
 
     def locked(self, request_id: int):
