@@ -15,9 +15,10 @@ QUEUE = "loop311.sla.request_created"
 
 @pytest.fixture
 def broker(rabbit_config):
-    """sla's queue for request_created and its dead letters: two events that died there."""
+    """sla's queue for request_created and its dead letters: two events that died there
+    (published with confirms, so both are in the queue before the test counts them)."""
     uri = rabbit_config["AMQP_URI"]
-    with Connection(uri) as connection:
+    with Connection(uri, transport_options={"confirm_publish": True}) as connection:
         declare(connection, [consumer_queue("sla", "request_created"), dead_letter_queue(QUEUE)])
         producer = connection.Producer()
         for number in (1, 2):
