@@ -14,8 +14,8 @@ from loop311_shared.unit_of_work import run
 from .adapters.geocoding import geocoder_from_settings
 from .commands import KeepTrainedModel, RecordTrainingStep, RetrainWhenDue
 from .domain import category_model
-from .domain.categorize import TRIAGE, CategoryGuesser, Guess
-from .domain.category_model import CategoryModel
+from .domain.categorize import TRIAGE, CategoryGuesser
+from .domain.category_model import CategoryModel, LearnedGuesser
 from .handlers import category_models as training
 from .unit_of_work import IntakeRules, IntakeUnitOfWork
 
@@ -46,16 +46,6 @@ class Categories(BuiltPerVersion):
                 self.models.clear()
             self.models[version] = CategoryModel.loads(category_models.model_blob(version))
         return LearnedGuesser(self.models[version], frozenset(keywords.codes), version)
-
-
-class LearnedGuesser:
-    """A learned model, suggesting only categories the catalog in force offers."""
-
-    def __init__(self, model: CategoryModel, offered: frozenset[str], version: int):
-        self.model, self.offered, self.version = model, offered, version
-
-    def guess(self, text: str) -> Guess:
-        return self.model.guess(text, self.offered)
 
 
 class UnitOfWorkFactory(DependencyProvider):

@@ -445,4 +445,3 @@ class IntakeService(OperationalEndpoints):
     def _offered(self, params):
         return queries.jurisdiction_offers(self.database, params.get("jurisdiction_id"),
                                            self.settings.jurisdiction_id)
-

@@ -11,7 +11,6 @@ import hashlib
 import io
 import math
 import pickle
-from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
@@ -87,12 +86,9 @@ class CategoryModel:
         self.threshold = threshold
         self.seen = seen  # digests of the texts it was fitted on
 
-    def best(self, text: str) -> str:
-        return str(self.classifier.classes_[self.probabilities([text])[0].argmax()])
-
-    @property
-    def service_codes(self) -> list[str]:
-        return list(self.classifier.classes_)
+    def best_of(self, texts: list[str]) -> list[str]:
+        """Each text's likeliest category, in one pass."""
+        return list(self.classifier.classes_[self.probabilities(texts).argmax(axis=1)])
 
     def features(self, texts: list[str]):
         # The union's parts one by one: FeatureUnion.transform goes through joblib, which
@@ -134,8 +130,7 @@ def train(examples: list[Example], progress=lambda step: None) -> Training:
     """Fit on the older part, calibrate and choose the threshold on the newest part, refit
     on everything. `examples` in the order they happened (undated ones keep their order)."""
     ordered = in_time_order(examples)
-    codes = Counter(example.service_code for example in ordered)
-    if len(codes) < 2:
+    if len({example.service_code for example in ordered}) < 2:
         raise TooLittleData("a model needs examples of at least two categories")
     held_out_count = max(MIN_HELD_OUT, int(len(ordered) * HELD_OUT_SHARE))
     if len(ordered) < 2 * held_out_count:
@@ -163,7 +158,7 @@ def train(examples: list[Example], progress=lambda step: None) -> Training:
 
 def challenge(training: Training, serving_best, serving_seen: frozenset[str],
               serving_top1: float | None) -> Verdict:
-    """`serving_best(text)`: the serving guesser's first choice (a model, or the keyword
+    """`serving_best(texts)`: the serving guesser's first choices (a model, or the keyword
     guesser of a city with no model yet). Both are scored on the held-out reports the
     serving one never trained on; when it saw them all, each on its own held-out measure
     (`serving_top1`, None for none)."""
@@ -172,10 +167,10 @@ def challenge(training: Training, serving_best, serving_seen: frozenset[str],
     if not unseen:
         promote = serving_top1 is None or training.quality.top1 >= serving_top1
         return Verdict(promote, training.quality.top1, serving_top1, 0)
-    candidate = float(np.mean([training.trial.best(example.text) == example.service_code
-                               for example in unseen]))
-    serving = float(np.mean([serving_best(example.text) == example.service_code
-                             for example in unseen]))
+    texts = [example.text for example in unseen]
+    truth = np.array([example.service_code for example in unseen])
+    candidate = float((np.array(training.trial.best_of(texts)) == truth).mean())
+    serving = float((np.array(serving_best(texts)) == truth).mean())
     return Verdict(candidate >= serving, round(candidate, 4), round(serving, 4), len(unseen))
 
 
@@ -203,8 +198,7 @@ def fit(examples: list[Example]) -> CategoryModel:
 
 
 def in_time_order(examples: list[Example]) -> list[Example]:
-    dated = [example for example in examples if example.created is not None]
-    if len(dated) != len(examples):
+    if any(example.created is None for example in examples):
         return list(examples)
     return sorted(examples, key=lambda example: example.created)
 
@@ -267,3 +261,13 @@ def measure(probabilities: np.ndarray, truth: np.ndarray, classes: np.ndarray,
                    auto_accuracy=round(float((best[auto] == truth[auto]).mean()), 4)
                    if auto.any() else 0.0,
                    held_out=len(truth), trained_on=trained_on)
+
+
+class LearnedGuesser:
+    """A learned model serving, suggesting only categories the catalog in force offers."""
+
+    def __init__(self, model: CategoryModel, offered: frozenset[str], version: int):
+        self.model, self.offered, self.version = model, offered, version
+
+    def guess(self, text: str) -> Guess:
+        return self.model.guess(text, self.offered)

@@ -15,7 +15,7 @@ from ..commands import (
     RetrainWhenDue,
     TrainCategoryModel,
 )
-from ..domain.category_model import CategoryModel, TooLittleData, Training, challenge
+from ..domain.category_model import LearnedGuesser, TooLittleData, Training, challenge
 from ..domain.history import BadHistory, read_history
 from ..unit_of_work import IntakeUnitOfWork
 
@@ -141,18 +141,18 @@ def finish_training(uow: IntakeUnitOfWork, finished: KeepTrainedModel) -> dict:
 
 
 def serving_now(uow: IntakeUnitOfWork, jurisdiction_id: str):
-    """The serving guesser's first choice, the texts it was trained on, and its own
-    held-out top-1 (None for the keyword guesser)."""
-    active = uow.category_models.active(jurisdiction_id)
-    if active is not None:
-        model = CategoryModel.loads(uow.category_models.model_blob(active.version))
-        return model.best, model.seen, active.quality["top1"]
-    keywords = uow.keyword_guesser()
+    """The jurisdiction's serving guesser's first choices, the texts it was trained on, and
+    its own held-out top-1 (None for the keyword guesser)."""
+    serving = uow.categories.for_report(uow.catalog, uow.category_models, (jurisdiction_id,))
+    if isinstance(serving, LearnedGuesser):
+        return (serving.model.best_of, serving.model.seen,
+                uow.category_models.version(serving.version).quality["top1"])
 
-    def first_choice(text):
-        guess = keywords.guess(text)
-        return guess.suggestions[0][0] if guess.suggestions else guess.service_code
-    return first_choice, frozenset(), None
+    def first_choices(texts):
+        guesses = [serving.guess(text) for text in texts]
+        return [guess.suggestions[0][0] if guess.suggestions else guess.service_code
+                for guess in guesses]
+    return first_choices, frozenset(), None
 
 
 def known_jurisdiction(uow: IntakeUnitOfWork, given: str | None) -> str:
@@ -198,9 +198,9 @@ def category_suggestions(uow: IntakeUnitOfWork, request_id: str) -> dict:
     guesser = uow.guesser(row.filed_in)
     guess = guesser.guess(row.description or "")
     names = uow.catalog.names()
-    version = getattr(guesser, "version", None)
+    learned = isinstance(guesser, LearnedGuesser)
     return {"request_id": str(row.id), "service_code": row.service_code,
-            "guessed_by": f"model v{version}" if version else "keywords",
+            "guessed_by": f"model v{guesser.version}" if learned else "keywords",
             "suggestions": [{"service_code": code, "service_name": names.get(code, code),
                              "probability": probability}
                             for code, probability in guess.suggestions],

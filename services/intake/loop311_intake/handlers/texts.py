@@ -39,7 +39,7 @@ from .staff import add_comment
 from .submission import submit_request
 
 # What a conversation notes about its photos, which is not part of the report.
-DRAFT_NOTES = ("photo_has_place", "photo_problems", "suggestions", "guessed")
+DRAFT_NOTES = ("photo_has_place", "photo_problems", "suggestions")
 
 
 def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
@@ -66,9 +66,9 @@ def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
     draft = dict(conversation.draft) if conversation else {"description": body}
     if not conversation and body:
         guess = uow.guesser().guess(body)
-        draft["suggestions"] = [list(suggestion) for suggestion in guess.suggestions]
-        if guess.trusted:
-            draft.update(service_code=guess.service_code, guessed=True)
+        if guess.trusted:  # else the texter picks from the menu: nothing was guessed
+            draft.update(service_code=guess.service_code,
+                         suggestions=[list(suggestion) for suggestion in guess.suggestions])
     for photo in command.photos:
         uow.conversations.keep_photo(phone, photo, now, now - uow.rules.conversation_expiry)
         # Decoding is CPU work: in a real thread, as when the report is filed.
@@ -105,9 +105,7 @@ def receive_text(uow: IntakeUnitOfWork, command: ReceiveText) -> str:
             fields=load(ReportSchema(), {**report, "phone": phone}), channel=CHANNEL_TEXT,
             require_attributes=False, images=uow.conversations.photos(phone),
             photo_problems=tuple(draft.get("photo_problems", ())),
-            # A category the texter picked from the menu was not guessed.
-            suggestions=tuple(map(tuple, draft.get("suggestions", ())))
-            if draft.get("guessed") else ()))
+            suggestions=tuple(map(tuple, draft.get("suggestions", ())))))
     except DomainError as exc:
         return f"Sorry, we could not file that: {exc}"
     uow.conversations.end(phone)
