@@ -34,7 +34,7 @@ run: export FCM_ACCESS_TOKEN ?= local-fcm-token
 run: export JURISDICTION_ID ?= pinellas-county
 PACKAGES := -e contracts -e shared -e services/intake -e services/routing -e services/sla -e services/notify
 
-.PHONY: install run test test-unit bench clean
+.PHONY: install run test test-unit bench profile clean
 
 install: $(VENV)/.installed
 
@@ -79,6 +79,11 @@ bench: install
 	$(BIN)/python bench/broadcast.py
 	$(BIN)/python bench/webhooks.py
 	$(BIN)/python bench/e2e.py
+
+# Where each service's CPU goes under the benchmark's load: var/profile/<service>.pstat and
+# summary.txt (bench/README.md says how to read them).
+profile: install
+	$(BIN)/python bench/e2e.py --profile var/profile
 
 clean:
 	rm -rf $(VENV) var .pytest_cache

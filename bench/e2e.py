@@ -38,6 +38,7 @@ from harness import (  # noqa: E402
     wait_for_count,
     wait_until,
 )
+from profiling import LAUNCHER, CpuMeter, Recording, summary  # noqa: E402
 from sqlalchemy import create_engine, text  # noqa: E402
 
 from devtools.localsuite import SERVICES, LocalSuite  # noqa: E402
@@ -108,9 +109,15 @@ def run_loop311(scratch: Scratch, workdir: Path, args) -> Outcome:
     wait_until(lambda: port_open(smtp_port), timeout=30, what="SMTP sink listening")
 
     databases = {name: scratch.database(name) for name in SERVICES}
+    profiled = {}
+    if args.profile:
+        args.profile.mkdir(parents=True, exist_ok=True)
+        profiled = {"launcher": LAUNCHER,
+                    "extra_env": {**LOOP311_ENV,
+                                  "LOOP311_CPU_PROFILE_DIR": str(args.profile.resolve())}}
     suite = LocalSuite(workdir / "suite", scratch.amqp_uri, database_urls=databases,
                        ports={name: free_port() for name in SERVICES}, smtp_port=smtp_port,
-                       extra_env=LOOP311_ENV)
+                       **{"extra_env": LOOP311_ENV, **profiled})
     scratch.on_exit("stop the Loop311 services", suite.stop_all)
     engines = {name: create_engine(with_driver(url)) for name, url in databases.items()}
     for name, engine in engines.items():
@@ -132,6 +139,11 @@ def run_loop311(scratch: Scratch, workdir: Path, args) -> Outcome:
                                         "AND status = 'sent'"),
                timeout=60, what="warm-up confirmation email")
 
+    cpu = CpuMeter({**{name: process.pid for name, process in suite.processes.items()},
+                    "SMTP sink": smtp.pid})
+    recording = (Recording(args.profile, {name: process.pid for name, process
+                                          in suite.processes.items()})
+                 if args.profile else None)
     load = drive(url, open311_form, args.requests, args.concurrency, request_id_of)
     expected = len(load.accepted)
     not_warm = "request_id <> :warm"
@@ -160,6 +172,9 @@ def run_loop311(scratch: Scratch, workdir: Path, args) -> Outcome:
         "sla", f"SELECT count(*) FROM clocks WHERE started_at IS NOT NULL AND {not_warm}",
         warm=warm_id),
         expected, timeout=args.timeout, stall=15)
+    cpu_used = cpu.stop()
+    if recording is not None:
+        profiles = recording.stop()
     # The residents' confirmations (the crews are told of their new work too).
     mails = sum(1 for path in (maildir / "new").iterdir()
                 if b"\nTo: bench+" in path.read_bytes()) - 1 if (maildir / "new").exists() else 0
@@ -168,12 +183,20 @@ def run_loop311(scratch: Scratch, workdir: Path, args) -> Outcome:
         show_log_tails(suite.workdir, SERVICES)
     suite.stop_all()
     stop_process(smtp)
+    if recording is not None:
+        print("\nWhere the CPU went, from the first POST until the last request was through "
+              "every service\n(yappi, CPU clock; the .pstat files open with python -m pstats "
+              "or snakeviz):")
+        summaries = [summary(path) + f"\n  whole profile: {path}" for path in profiles.values()]
+        print("\n".join(summaries))
+        (args.profile / "summary.txt").write_text("\n".join(summaries) + "\n")
     return Outcome(load, completed_at, checks=[
         ("routing: requests assigned", assigned),
         ("sla: clocks started", clocked),
         ("notify: ledger by status", ", ".join(f"{k} {v}" for k, v in sorted(statuses.items()))
          or "none"),
         ("SMTP sink: messages received", mails),
+        ("CPU used, POSTs to last through", cpu_used),
     ])
 
 
@@ -281,22 +304,27 @@ def ratio(ours, floor):
     return f"{ours / floor:.2f}x"
 
 
-def print_table(loop311: Outcome, floor: Outcome) -> None:
+def print_table(loop311: Outcome, floor: Outcome | None) -> None:
+    """Loop311 beside the floor; without a floor run (--profile), its column stays empty."""
     head = ("", "Loop311", "floor", "Loop311/floor")
     rows = []
 
+    def both(pick):
+        return pick(loop311), (pick(floor) if floor is not None else None)
+
     def counts(label, pick):
-        rows.append((label, str(pick(loop311)), str(pick(floor)), ""))
+        a, b = both(pick)
+        rows.append((label, str(a), "" if b is None else str(b), ""))
 
     def rates(label, pick):
-        a, b = pick(loop311), pick(floor)
-        rows.append((label, f"{a:.1f}", f"{b:.1f}", ratio(a, b)))
+        a, b = both(pick)
+        rows.append((label, f"{a:.1f}", "" if b is None else f"{b:.1f}", ratio(a, b)))
 
     def latencies(label, pick):
         rows.append((label, "", "", ""))
-        a_values, b_values = pick(loop311), pick(floor)
+        a_values, b_values = both(pick)
         for q, name in ((50, "p50"), (90, "p90"), (99, "p99"), (100, "max")):
-            a, b = percentile(a_values, q), percentile(b_values, q)
+            a, b = percentile(a_values, q), percentile(b_values or [], q)
             rows.append((f"  {name}", ms(a), ms(b), ratio(a, b)))
 
     counts("requests posted", lambda o: len(o.load.samples))
@@ -338,6 +366,10 @@ def main() -> None:
                         help="longest wait for the last completion after the POSTs, seconds")
     parser.add_argument("--keep-logs", action="store_true",
                         help="keep the service logs (the directory is printed at the end)")
+    parser.add_argument("--profile", type=Path, metavar="DIR",
+                        help="measure each Loop311 service's CPU per function (yappi) while "
+                             "the load runs and write the profiles to DIR (the floor is then "
+                             "not run)")
     args = parser.parse_args()
     if args.requests < 1 or args.concurrency < 1:
         parser.error("--requests and --concurrency must be at least 1")
@@ -360,7 +392,7 @@ def main() -> None:
             sys.stdout.flush()
             started = time.monotonic()
             loop311 = run_loop311(scratch, workdir, args)
-            floor = run_floor(scratch, workdir, args)
+            floor = None if args.profile else run_floor(scratch, workdir, args)
     finally:
         if args.keep_logs:
             print(f"\nlogs kept in {workdir}")
@@ -379,7 +411,7 @@ def main() -> None:
           "same clock.\n")
     print_table(loop311, floor)
     for name, outcome in (("Loop311", loop311), ("floor", floor)):
-        if outcome.load.errors:
+        if outcome is not None and outcome.load.errors:
             print(f"{name} errors: " + ", ".join(f"{reason} x{count}" for reason, count
                                                   in outcome.load.errors.most_common()))
     print("\nLoop311 pipeline check (excluding the warm-up request):")

@@ -30,7 +30,7 @@ SERVICES = {
 
 class LocalSuite:
     def __init__(self, workdir: Path, amqp_uri: str, database_urls: dict, ports: dict,
-                 smtp_port: int, extra_env: dict | None = None):
+                 smtp_port: int, extra_env: dict | None = None, launcher: list | None = None):
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
         self.amqp_uri = amqp_uri
@@ -39,6 +39,8 @@ class LocalSuite:
         self.ports = ports
         self.smtp_port = smtp_port
         self.extra_env = extra_env or {}
+        # What runs `nameko`'s command line: nameko itself, or a wrapper (a profiler).
+        self.launcher = launcher or [str(Path(sys.executable).parent / "nameko")]
         self.processes: dict[str, subprocess.Popen] = {}
 
     def url(self, service: str, path: str) -> str:
@@ -59,10 +61,9 @@ class LocalSuite:
             "RATE_LIMIT_PREFIX": self.rate_limit_prefix,
             **self.extra_env,
         }
-        nameko = Path(sys.executable).parent / "nameko"
         log = open(self.workdir / f"{service}.log", "ab")
         self.processes[service] = subprocess.Popen(
-            [str(nameko), "run", "--config", str(ROOT / "services" / service / "config.yml"),
+            [*self.launcher, "run", "--config", str(ROOT / "services" / service / "config.yml"),
              SERVICES[service]],
             cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
         log.close()
