@@ -5,6 +5,7 @@ publishing service's `<service>.events` topic exchange (nameko's convention, so 
 service or AMQP client can bind to it); the routing key is the event type.
 """
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Callable
 
 from . import schemas
@@ -19,6 +20,12 @@ class EventContract:
     private: bool = False
     # upcasters[n] turns version-n data into version n+1 data.
     upcasters: dict[int, Callable[[dict], dict]] = field(default_factory=dict)
+
+    @cached_property
+    def codec(self):
+        """One instance of `schema`, shared: marshmallow schemas keep no state between
+        loads and dumps, and building one costs more than using it."""
+        return self.schema()
 
     @property
     def exchange(self) -> str:

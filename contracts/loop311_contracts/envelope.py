@@ -32,6 +32,9 @@ class EnvelopeSchema(Schema):
         unknown = "exclude"
 
 
+ENVELOPE = EnvelopeSchema()
+
+
 @dataclass(frozen=True)
 class Event:
     id: str
@@ -43,8 +46,8 @@ class Event:
 
 def make_envelope(event_type: str, subject: str, data: dict, *, time: datetime | None = None) -> dict:
     contract = contract_for(event_type)
-    wire_data = contract.schema().dump(data)
-    errors = contract.schema().validate(wire_data)
+    wire_data = contract.codec.dump(data)
+    errors = contract.codec.validate(wire_data)
     if errors:
         raise ValueError(f"{event_type} data does not match its schema: {errors}")
     return {
@@ -67,7 +70,7 @@ def envelope_of(event: Event) -> dict:
     return {"specversion": SPEC_VERSION, "id": event.id, "source": f"/loop311/{contract.source}",
             "type": event.type, "time": event.time.isoformat(), "subject": event.subject,
             "datacontenttype": "application/json", "dataversion": contract.version,
-            "data": contract.schema().dump(event.data)}
+            "data": contract.codec.dump(event.data)}
 
 
 def read_envelope(body) -> Event:
@@ -75,7 +78,7 @@ def read_envelope(body) -> Event:
     if not isinstance(body, dict):
         raise PoisonMessage(f"event body is {type(body).__name__}, not a JSON object")
     try:
-        envelope = EnvelopeSchema().load(body)
+        envelope = ENVELOPE.load(body)
     except ValidationError as exc:
         raise PoisonMessage(f"invalid CloudEvents envelope: {exc.messages}") from exc
     contract = CATALOG.get(envelope["type"])
@@ -83,7 +86,7 @@ def read_envelope(body) -> Event:
         raise PoisonMessage(f"unknown event type {envelope['type']!r}")
     data = upcast(contract, envelope["dataversion"], envelope["data"])
     try:
-        loaded = contract.schema().load(data)
+        loaded = contract.codec.load(data)
     except ValidationError as exc:
         raise PoisonMessage(f"invalid {contract.type} data: {exc.messages}") from exc
     return Event(envelope["id"], envelope["type"], envelope["subject"], envelope["time"], loaded)

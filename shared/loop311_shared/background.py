@@ -1,7 +1,8 @@
 """A per-service background loop over database-held work (outbox rows, pending mail).
 
-The loop wakes when any worker of the service ends (it may have written new work) and
-at least every `poll_setting` seconds (a settings attribute), which also picks up work a dead replica left.
+The loop wakes when a transaction of the service commits a write to one of the tables
+holding its work (`wakes_on`), and at least every `poll_setting` seconds (a settings
+attribute), which also picks up work that became due with time or that a dead replica left.
 Work is claimed with `FOR UPDATE SKIP LOCKED`, so any number of replicas can run it.
 """
 import logging
@@ -18,6 +19,9 @@ log = logging.getLogger(__name__)
 
 class BackgroundDrain(DependencyProvider):
     poll_setting = "outbox_poll_seconds"
+    # The tables whose new or changed rows are this loop's work. None: it cannot tell, so
+    # the end of every worker wakes it.
+    wakes_on: tuple[str, ...] | None = None
 
     def __init__(self, database_attr: str):
         self.database_attr = database_attr
@@ -26,6 +30,8 @@ class BackgroundDrain(DependencyProvider):
 
     def setup(self):
         self.poll_seconds = getattr(settings_of(self.container), self.poll_setting)
+        if self.wakes_on is not None:
+            self.database().watch(self.wakes_on, self.wake)
 
     def start(self):
         self.running = True
@@ -39,7 +45,14 @@ class BackgroundDrain(DependencyProvider):
         self.stop()
 
     def worker_teardown(self, worker_ctx):
-        self.wake.set()
+        if self.wakes_on is None:
+            self.wake.set()
+
+    def session(self):
+        """A session for one pass; its own commits do not wake this loop again."""
+        session = self.database().make_session()
+        session.info["woken_by"] = self.wake
+        return session
 
     def get_dependency(self, worker_ctx):
         return self
@@ -55,10 +68,9 @@ class BackgroundDrain(DependencyProvider):
 
     def drain(self) -> int:
         """Handle everything pending now; return how many items were handled."""
-        database = self.database()
         total = 0
         while True:
-            with database.make_session() as session:
+            with self.session() as session:
                 handled = self.drain_once(session)
             total += handled
             if handled == 0:

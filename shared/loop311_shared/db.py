@@ -1,9 +1,11 @@
 """Database access for a service: engine, migrations at start, one session per worker.
 
 A database that is down when the service starts is waited for (capped backoff, one log
-line per attempt) while the rest of the service starts and says it is not ready; one that
-restarts later is reconnected to by the pool (pre-ping), and what failed meanwhile is a
-transient error (`is_transient`): a 503 at the edge, a retry for a consumed event.
+line per attempt) while the rest of the service starts and says it is not ready. When one
+restarts later, the first statement on a pooled connection fails; the pool then drops every
+connection made before the failure and opens new ones. What failed meanwhile is a transient
+error (`is_transient`): a 503 at the edge, a retry for a consumed event. (No pre-ping: a
+round trip before every unit of work costs more than the one retried failure it saves.)
 """
 import logging
 import os
@@ -14,7 +16,7 @@ import eventlet
 from alembic import command
 from alembic.config import Config
 from nameko.extensions import DependencyProvider
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
@@ -58,7 +60,8 @@ def make_engine(url: str) -> Engine:
     url = with_driver(url)
     if url.get_backend_name() == "postgresql":
         _make_psycopg2_cooperative()
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+        # Recycled hourly, so a connection a firewall silently dropped is not kept for ever.
+        return create_engine(url, pool_size=10, max_overflow=20, pool_recycle=3600)
     return create_engine(url, pool_pre_ping=True, connect_args={"timeout": 30})
 
 
@@ -88,12 +91,23 @@ class Database(DependencyProvider):
     def __init__(self, migrations_dir):
         self.migrations_dir = migrations_dir
         self.sessions = WeakKeyDictionary()
+        self.watchers: list[tuple[frozenset, object]] = []
+
+    def watch(self, tables, wake) -> None:
+        """Set `wake` (an Event) whenever a session of this database commits a write to
+        one of `tables`, except the session that `wake` itself runs (marked with
+        `session.info["woken_by"] = wake`)."""
+        self.watchers.append((frozenset(tables), wake))
 
     def setup(self):
         url = database_url(settings_of(self.container).database_url, self.container.service_name)
         self.engine = make_engine(url)
         self.where = self.engine.url.render_as_string(hide_password=True)  # for log lines
         self.make_session = sessionmaker(bind=self.engine, expire_on_commit=False)
+        event.listen(self.make_session, "do_orm_execute", _note_written_table)
+        event.listen(self.make_session, "after_commit", self._wake_watchers)
+        event.listen(self.make_session, "after_soft_rollback",
+                     lambda session, transaction: session.info.pop("written", None))
         self.migrated = False
         self.running = True
         try:
@@ -131,6 +145,13 @@ class Database(DependencyProvider):
     def kill(self):
         self.stop()
 
+    def _wake_watchers(self, session) -> None:
+        written = session.info.pop("written", None)
+        if written:
+            for tables, wake in self.watchers:
+                if tables & written and session.info.get("woken_by") is not wake:
+                    wake.set()
+
     def get_dependency(self, worker_ctx) -> Session:
         session = self.make_session()
         session.info["migrated"] = self.migrated  # readiness asks
@@ -142,6 +163,13 @@ class Database(DependencyProvider):
         if session is not None:
             session.close()
 
+
+def _note_written_table(state) -> None:
+    """Remember which tables this transaction writes, for `Database.watch`."""
+    if state.is_insert or state.is_update or state.is_delete:
+        table = getattr(state.statement, "table", None)
+        if table is not None:
+            state.session.info.setdefault("written", set()).add(table.name)
 
 
 def lock_for_transaction(session: Session, key: str) -> None:

@@ -3,21 +3,21 @@
 `first_delivery` inserts the marker inside the transaction that applies the event, so the
 marker and the state change commit or roll back together (see `unit_of_work.apply_once`).
 """
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from loop311_contracts.envelope import Event
 
+INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
+
 
 def first_delivery(session: Session, inbox: Table, consumer: str, event: Event) -> bool:
-    seen = session.execute(
-        select(inbox.c.event_id)
-        .where(inbox.c.consumer == consumer, inbox.c.event_id == event.id)
-        .with_for_update()
-    ).first()
-    if seen:
-        return False
-    # Two replicas racing on one redelivery: the loser's commit fails on the primary key,
-    # its handler is retried, and the retry finds the marker.
-    session.execute(insert(inbox).values(consumer=consumer, event_id=event.id, event_type=event.type))
-    return True
+    """Mark the event applied by `consumer`; False if it already was. One statement: the
+    insert skips a marker that exists, and one that another replica has written but not
+    committed makes it wait for that commit (then skip) or rollback (then insert)."""
+    insert = INSERTS[session.get_bind().dialect.name]
+    marked = session.execute(
+        insert(inbox).values(consumer=consumer, event_id=event.id, event_type=event.type)
+        .on_conflict_do_nothing().returning(inbox.c.event_id)).first()
+    return marked is not None

@@ -6,14 +6,15 @@ failed message to a TTL queue that feeds it back after a delay, and after the la
 (or at once, for a `PoisonMessage`) to the queue's dead-letter queue.
 """
 import logging
+import time
 from functools import partial
 
 from amqp.exceptions import AMQPError
-from kombu import Connection
+from kombu import Connection, Producer
 from kombu.exceptions import OperationalError
 from kombu.pools import connections
 from nameko.amqp.publish import Publisher
-from nameko.constants import AMQP_URI_CONFIG_KEY
+from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
 from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 from nameko.utils import sanitize_url
@@ -154,6 +155,70 @@ def handle_events(event_types, consumer=None):
     return decorate
 
 
+class ConfirmedBatches:
+    """Publishes a batch of events on one channel in confirm mode, then waits once for the
+    broker to confirm them all: one wait per batch instead of one per event. The
+    connection is kept between batches and dropped after any error (the next batch opens
+    a new one)."""
+
+    def __init__(self, amqp_uri: str, confirm_timeout: float = 30.0):
+        self.amqp_uri = amqp_uri
+        self.confirm_timeout = confirm_timeout
+        self.connection = None
+
+    def publish(self, messages) -> None:
+        """`messages`: (exchange, routing_key, envelope) triples. Raises unless every one
+        was confirmed."""
+        try:
+            if self.connection is None:
+                self._open()
+            producer = Producer(self.channel, serializer="json")
+            for exchange, routing_key, envelope in messages:
+                producer.publish(envelope, exchange=event_exchange(exchange).name,
+                                 routing_key=routing_key, message_id=envelope["id"],
+                                 delivery_mode=PERSISTENT)
+                self.sent += 1
+            self._wait_for_confirms()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self) -> None:
+        self.connection = Connection(self.amqp_uri, connect_timeout=5)
+        self.channel = self.connection.channel()
+        self.channel.confirm_select()
+        self.sent = self.confirmed = 0
+        self.refused = None
+        self.channel.events["basic_ack"].add(self._on_ack)
+        self.channel.events["basic_nack"].add(self._on_nack)
+
+    def _on_ack(self, delivery_tag, multiple) -> None:
+        # Acks come in order on a channel: a single ack confirms up to its tag too.
+        self.confirmed = max(self.confirmed, delivery_tag)
+
+    def _on_nack(self, delivery_tag, multiple) -> None:
+        self.refused = delivery_tag
+
+    def _wait_for_confirms(self) -> None:
+        deadline = time.monotonic() + self.confirm_timeout
+        while self.confirmed < self.sent and self.refused is None:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError(f"the broker confirmed {self.confirmed} of {self.sent} "
+                                   f"events within {self.confirm_timeout:.0f} s")
+            self.connection.drain_events(timeout=remaining)
+        if self.refused is not None:
+            raise RuntimeError(f"the broker refused event {self.refused} (basic.nack)")
+
+    def close(self) -> None:
+        if self.connection is not None:
+            try:
+                self.connection.release()
+            except Exception:  # already broken: nothing to tidy
+                pass
+            self.connection = None
+
+
 class OutboxRelay(BackgroundDrain):
     """Publishes committed outbox rows with publisher confirms.
 
@@ -166,11 +231,12 @@ class OutboxRelay(BackgroundDrain):
     def __init__(self, database_attr: str, outbox_table):
         super().__init__(database_attr)
         self.outbox = outbox_table
+        self.wakes_on = (outbox_table.name,)
 
     def setup(self):
         super().setup()
         self.amqp_uri = self.container.config[AMQP_URI_CONFIG_KEY]
-        self.publisher = Publisher(self.amqp_uri, use_confirms=True)
+        self.batches = ConfirmedBatches(self.amqp_uri)
         self.declared = False
         self.metrics = self._metrics()
         self._declare_if_reachable()
@@ -200,16 +266,18 @@ class OutboxRelay(BackgroundDrain):
                                       settings_of(self.container).event_replay_retention)
         self.declared = True
 
-    def _publish(self, exchange, routing_key, envelope):
-        self.publisher.publish(
-            envelope, exchange=event_exchange(exchange), routing_key=routing_key,
-            message_id=envelope["id"], serializer="json",
-        )
+    def stop(self):
+        super().stop()
+        self.batches.close()
 
     def drain_once(self, session) -> int:
         published = 0
         if self.declared or self._declare_if_reachable():
-            published = publish_pending(session, self.outbox, self._publish)
+            try:
+                published = publish_pending(session, self.outbox, self.batches.publish)
+            except (OSError, AMQPError, OperationalError, TimeoutError) as error:
+                log.warning("outbox: could not publish to %s (%r); the events wait in the "
+                            "outbox", sanitize_url(self.amqp_uri), error)
         if published == 0 and self.metrics is not None:  # caught up, or cannot publish
             self.metrics.set_gauge(
                 "loop311_outbox_oldest_unpublished_seconds", "How long the oldest event "

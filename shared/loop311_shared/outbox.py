@@ -25,10 +25,12 @@ def record_event(session: Session, outbox: Table, event_type: str, subject: str,
     return envelope
 
 
-def publish_pending(session: Session, outbox: Table, publish, batch_size: int = 100) -> int:
+def publish_pending(session: Session, outbox: Table, publish_batch, batch_size: int = 100) -> int:
     """Publish up to `batch_size` unpublished events, oldest first; return how many went out.
 
-    `publish(exchange, routing_key, envelope)` must raise if the broker did not confirm.
+    `publish_batch([(exchange, routing_key, envelope), …])` must raise unless the broker
+    confirmed every one. A batch that fails is published again whole later (consumers drop
+    the copies of the ones that did arrive); each of its rows records the error.
     """
     rows = session.execute(
         select(outbox.c.id, outbox.c.exchange, outbox.c.event_type, outbox.c.envelope)
@@ -37,25 +39,21 @@ def publish_pending(session: Session, outbox: Table, publish, batch_size: int = 
         .limit(batch_size)
         .with_for_update(skip_locked=True)
     ).all()
-    published = 0
+    if not rows:
+        session.commit()
+        return 0
+    batch = outbox.c.id.in_([row.id for row in rows])
     try:
-        for row in rows:
-            publish(row.exchange, row.event_type, row.envelope)
-            session.execute(
-                update(outbox).where(outbox.c.id == row.id)
-                .values(published_at=datetime.now(timezone.utc), attempts=outbox.c.attempts + 1)
-            )
-            published += 1
+        publish_batch([(row.exchange, row.event_type, row.envelope) for row in rows])
     except Exception as exc:
-        if published < len(rows):
-            session.execute(
-                update(outbox).where(outbox.c.id == rows[published].id)
-                .values(attempts=outbox.c.attempts + 1, last_error=repr(exc)[:2000])
-            )
+        session.execute(update(outbox).where(batch).values(
+            attempts=outbox.c.attempts + 1, last_error=repr(exc)[:2000]))
         session.commit()
         raise
+    session.execute(update(outbox).where(batch).values(
+        published_at=datetime.now(timezone.utc), attempts=outbox.c.attempts + 1))
     session.commit()
-    return published
+    return len(rows)
 
 
 def pending_count(session: Session, outbox: Table) -> int:

@@ -78,6 +78,7 @@ class CategoryTrainer(BackgroundDrain):
     green thread writes its progress."""
 
     poll_setting = "category_training_poll_seconds"
+    wakes_on = ("category_training_runs",)  # the admin API and the schedule queue runs
 
     def setup(self):
         super().setup()
@@ -89,9 +90,6 @@ class CategoryTrainer(BackgroundDrain):
     def start(self):
         if self.settings.category_training:
             super().start()
-
-    def worker_teardown(self, worker_ctx):
-        pass  # requests do not make training runs: the admin API and the schedule do
 
     def _unit_of_work(self, session) -> IntakeUnitOfWork:
         return IntakeUnitOfWork(session, self.container.service_name, self.rules,

@@ -52,6 +52,8 @@ class NotifyDrain(BackgroundDrain):
 class DigestComposer(NotifyDrain):
     """Queues each digest once it is due: staff's hourly ones, area subscribers' daily."""
 
+    wakes_on = ("digest_items", "area_digest_items")
+
     def drain_once(self, session) -> int:
         now = utcnow()
         staff = run(self._unit_of_work(session), handlers.send_due_digests, now)
@@ -61,6 +63,8 @@ class DigestComposer(NotifyDrain):
 class BroadcastExpander(NotifyDrain):
     """Expands broadcasts into the ledger a batch per transaction, and marks them done
     once nothing of theirs is pending."""
+
+    wakes_on = ("broadcasts",)
 
     def drain_once(self, session) -> int:
         return run(self._unit_of_work(session), handlers.expand_broadcasts, utcnow())
@@ -73,6 +77,7 @@ class WebhookDispatcher(NotifyDrain):
     (at least once; receivers deduplicate on webhook-id)."""
 
     poll_setting = "webhook_poll_seconds"
+    wakes_on = ("webhook_deliveries",)
     batch = 20
 
     def setup(self):
@@ -86,7 +91,7 @@ class WebhookDispatcher(NotifyDrain):
         self.serving: set[str] = set()
 
     def drain(self) -> int:
-        with self.database().make_session() as session:
+        with self.session() as session:
             due = run(self._unit_of_work(session), handlers.due_webhooks, utcnow())
         for webhook_id in due:
             if webhook_id not in self.serving:
@@ -104,10 +109,10 @@ class WebhookDispatcher(NotifyDrain):
             self.serving.discard(webhook_id)
 
     def _deliver_a_batch(self, webhook_id: str) -> bool:
-        database, now = self.database(), utcnow()
+        now = utcnow()
         # Long enough for a batch of time-outs; a dead replica's batch goes again after it.
         lease = timedelta(seconds=self.batch * self.timeout + 5)
-        with database.make_session() as session:
+        with self.session() as session:
             work = run(self._unit_of_work(session), handlers.lease_webhook_work,
                        (webhook_id, now, now + lease, self.batch))
         if work is None:
@@ -123,7 +128,7 @@ class WebhookDispatcher(NotifyDrain):
                 return False  # the lease runs out and the rest go again
             outcome = Outcome(None, refused, 0) if refused else deliver(
                 self.http, webhook.url, webhook.secret, delivery.envelope, self.timeout)
-            with database.make_session() as session:
+            with self.session() as session:
                 run(self._unit_of_work(session), handlers.record_webhook_outcome,
                     (webhook_id, delivery, outcome, self.schedule))
         return True

@@ -50,6 +50,9 @@ class NotifySettings(RateLimitedSettings):
 
     default_phone_region: str = Field("US", min_length=2, max_length=2, description="Where "
                                       "subscribers' phone numbers without a country code are")
+    mail_senders: int = Field(4, ge=1, le=64, description="Emails in flight at once per "
+                              "replica, each over its own SMTP session (the ledger hands each "
+                              "message to one sender only)")
     email_rate_per_second: float = Field(0, ge=0, description="Emails per second the SMTP "
                                          "provider allows, shared by every replica; 0: unpaced")
     push_rate_per_second: float = Field(0, ge=0, description="Push messages per second, "

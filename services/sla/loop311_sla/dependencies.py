@@ -34,12 +34,15 @@ class PoliciesProvider(DependencyProvider):
     def get_dependency(self, worker_ctx) -> PoliciesCache:
         return self.cache
 
+NEVER = datetime.min.replace(tzinfo=timezone.utc)
+
 
 class TimerLoop(BackgroundDrain):
     """Fires due reminders, breaches and escalations in the background, every
-    `timer_poll_seconds` and after every worker; replicas share the work (SKIP LOCKED)."""
+    `timer_poll_seconds` and when a timer is set; replicas share the work (SKIP LOCKED)."""
 
     poll_setting = "timer_poll_seconds"
+    wakes_on = ("timers",)
 
     def drain_once(self, session) -> int:
         from .handlers import fire_timers
@@ -58,8 +61,13 @@ class TimerLoop(BackgroundDrain):
         if metrics is None:
             return
         now = utcnow()
+        # At most once per poll: a busy pass after every timer set would otherwise count
+        # the whole backlog each time.
+        if now - getattr(self, "gauged_at", NEVER) < timedelta(seconds=self.poll_seconds):
+            return
+        self.gauged_at = now
         every = timedelta(seconds=settings_of(self.container).report_card_gauge_seconds)
-        if now - getattr(self, "carded_at", datetime.min.replace(tzinfo=timezone.utc)) >= every:
+        if now - getattr(self, "carded_at", NEVER) >= every:
             self.carded_at = now
             self._gauge_report_card(uow, metrics, now)
         for department, open_now, overdue in uow.sla.open_and_overdue_by_department(now):

@@ -261,13 +261,14 @@ def _start(uow, request_id, service_code, priority, jurisdiction_id, at: datetim
               "resolve_due_at": resolve_due, "resolve_state": "running"}
     if reason in ("assigned", "recategorized"):
         values["started_at"] = clock.started_at or at
+    timers = {RESOLVE_BREACH: resolve_due}
     if acknowledge:
         values.update(ack_due_at=ack_due, ack_state="running")
-        uow.sla.set_timer(request_id, ACK_BREACH, ack_due)
+        timers[ACK_BREACH] = ack_due
         if policy.remind_every:
-            uow.sla.set_timer(request_id, ACK_REMINDER, at + policy.remind_every)
+            timers[ACK_REMINDER] = at + policy.remind_every
     uow.sla.update_clock(request_id, **values)
-    uow.sla.set_timer(request_id, RESOLVE_BREACH, resolve_due)
+    uow.sla.set_timers(request_id, timers)
     _announce_start(uow, request_id, service_code, department, at if reason != "recategorized"
                     else as_utc(clock.started_at), ack_due, resolve_due, policy.id,
                     policies.version, reason)

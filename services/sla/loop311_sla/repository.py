@@ -73,8 +73,14 @@ class SlaRepository(reference_data.ImportedVersions):
 
     def set_timer(self, request_id: str, kind: str, due_at: datetime) -> None:
         """One timer of a kind per request: setting it again moves it."""
-        self.cancel_timers(request_id, kind)
-        self.session.execute(insert(timers).values(request_id=request_id, kind=kind, due_at=due_at))
+        self.set_timers(request_id, {kind: due_at})
+
+    def set_timers(self, request_id: str, due: dict[str, datetime]) -> None:
+        """`set_timer` for several kinds at once, in two statements."""
+        self.cancel_timers(request_id, *due)
+        self.session.execute(insert(timers), [
+            {"request_id": request_id, "kind": kind, "due_at": due_at}
+            for kind, due_at in due.items()])
 
     def cancel_timers(self, request_id: str, *kinds: str) -> None:
         condition = timers.c.request_id == request_id

@@ -46,6 +46,7 @@ class Pusher(BackgroundDrain):
     """Sends the ledger's pending push messages in the background, when a platform is set."""
 
     poll_setting = "mail_poll_seconds"
+    wakes_on = ("deliveries",)
 
     def setup(self):
         super().setup()

@@ -8,6 +8,7 @@ from email.utils import format_datetime
 from html import escape
 from urllib.parse import urlencode
 
+from eventlet import GreenPile
 from sqlalchemy.orm import Session
 
 from loop311_shared.background import BackgroundDrain
@@ -117,9 +118,11 @@ def send_pending(session: Session, settings: NotifySettings, batch_size: int = 5
 
 
 class Mailer(BackgroundDrain):
-    """Delivers the ledger's pending emails in the background (see BackgroundDrain)."""
+    """Delivers the ledger's pending emails in the background (see BackgroundDrain), with
+    `mail_senders` senders at once: an SMTP conversation is mostly waiting for the server."""
 
     poll_setting = "mail_poll_seconds"
+    wakes_on = ("deliveries",)
 
     def setup(self):
         super().setup()
@@ -128,4 +131,11 @@ class Mailer(BackgroundDrain):
                            self.settings.email_rate_per_second)
 
     def drain_once(self, session) -> int:
-        return send_pending(session, self.settings, pacer=self.pacer)
+        others = GreenPile()
+        for _ in range(self.settings.mail_senders - 1):
+            others.spawn(self._send_in_own_session)
+        return send_pending(session, self.settings, pacer=self.pacer) + sum(others)
+
+    def _send_in_own_session(self) -> int:
+        with self.session() as session:
+            return send_pending(session, self.settings, pacer=self.pacer)

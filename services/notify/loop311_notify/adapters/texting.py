@@ -62,6 +62,7 @@ class Texter(BackgroundDrain):
     """Sends the ledger's pending texts in the background, when an SMS provider is set."""
 
     poll_setting = "mail_poll_seconds"
+    wakes_on = ("deliveries",)
 
     def setup(self):
         super().setup()
