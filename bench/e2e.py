@@ -99,24 +99,29 @@ class Outcome:
 
 
 # -- Loop311 -------------------------------------------------------------------------------
-def run_loop311(scratch: Scratch, workdir: Path, args) -> Outcome:
+def run_loop311(scratch: Scratch, workdir: Path, args, intakes: int = 1) -> Outcome:
+    """One Loop311 run on databases of its own; with `intakes` > 1, that many intake
+    processes share the load (the clients split evenly over their ports)."""
+    label = "" if intakes == 1 else f"_{intakes}intakes"
+    replicas = [f"intake-{number}" for number in range(2, intakes + 1)]
     smtp_port = free_port()
-    maildir = workdir / "mail"  # aiosmtpd's Mailbox creates it
+    maildir = workdir / f"mail{label}"  # aiosmtpd's Mailbox creates it
     smtp = scratch.spawn("SMTP sink", [
         sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}",
         "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_until(lambda: port_open(smtp_port), timeout=30, what="SMTP sink listening")
 
-    databases = {name: scratch.database(name) for name in SERVICES}
+    databases = {name: scratch.database(name + label) for name in SERVICES}
     profiled = {}
     if args.profile:
         args.profile.mkdir(parents=True, exist_ok=True)
         profiled = {"launcher": LAUNCHER,
                     "extra_env": {**LOOP311_ENV,
                                   "LOOP311_CPU_PROFILE_DIR": str(args.profile.resolve())}}
-    suite = LocalSuite(workdir / "suite", scratch.amqp_uri, database_urls=databases,
-                       ports={name: free_port() for name in SERVICES}, smtp_port=smtp_port,
+    suite = LocalSuite(workdir / f"suite{label}", scratch.amqp_uri, database_urls=databases,
+                       ports={name: free_port() for name in [*SERVICES, *replicas]},
+                       smtp_port=smtp_port,
                        **{"extra_env": LOOP311_ENV, **profiled})
     scratch.on_exit("stop the Loop311 services", suite.stop_all)
     engines = {name: create_engine(with_driver(url)) for name, url in databases.items()}
@@ -128,7 +133,11 @@ def run_loop311(scratch: Scratch, workdir: Path, args) -> Outcome:
             return connection.execute(text(sql), params).scalar_one()
 
     suite.start_all(timeout=120)
+    for replica in replicas:
+        suite.start("intake", name=replica)
+        suite.wait_healthy(replica, timeout=120)
     url = suite.url("intake", "/open311/v2/requests.json")
+    urls = [suite.url(name, "/open311/v2/requests.json") for name in ["intake", *replicas]]
 
     # One request all the way through first, so no figure includes first-use costs
     # (connection pools, SMTP connection, queue declarations, imports on first call).
@@ -144,7 +153,7 @@ def run_loop311(scratch: Scratch, workdir: Path, args) -> Outcome:
     recording = (Recording(args.profile, {name: process.pid for name, process
                                           in suite.processes.items()})
                  if args.profile else None)
-    load = drive(url, open311_form, args.requests, args.concurrency, request_id_of)
+    load = drive(urls, open311_form, args.requests, args.concurrency, request_id_of)
     expected = len(load.accepted)
     not_warm = "request_id <> :warm"
     sent = wait_for_count(lambda: scalar(
@@ -356,6 +365,24 @@ def print_table(loop311: Outcome, floor: Outcome | None) -> None:
     print(line)
 
 
+def print_replicas(one: Outcome, scaled: Outcome, intakes: int) -> None:
+    """What more intake processes add: the same load, the clients split over their ports,
+    everything else as before (one process per other service, same cores)."""
+    print(f"\nLoop311 with {intakes} intake processes (same machine, fresh databases, the "
+          f"{len(scaled.load.samples)} POSTs' clients split evenly over their ports):")
+    for name, outcome in (("1 intake", one), (f"{intakes} intakes", scaled)):
+        accepted = len(outcome.load.accepted)
+        span = outcome.completion_span()
+        latencies = [s.latency for s in outcome.load.accepted]
+        print(f"  {name + ':':<11} accepted/s {accepted / outcome.load.elapsed:6.1f}, "
+              f"completed/s {len(outcome.end_to_end()) / span if span else 0.0:6.1f}, "
+              f"POST p50 {ms(percentile(latencies, 50))} ms, p99 {ms(percentile(latencies, 99))} "
+              f"ms, POST → completed p50 {ms(percentile(outcome.end_to_end(), 50))} ms, "
+              f"errors {len(outcome.load.samples) - accepted}")
+    for label, value in scaled.checks:
+        print(f"    {label + ':':<32}{value}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=500, metavar="N",
@@ -366,6 +393,9 @@ def main() -> None:
                         help="longest wait for the last completion after the POSTs, seconds")
     parser.add_argument("--keep-logs", action="store_true",
                         help="keep the service logs (the directory is printed at the end)")
+    parser.add_argument("--intake-replicas", type=int, default=2, metavar="K",
+                        help="then run Loop311 again with K intake processes, to show what "
+                             "replicas add on this machine (default 2; 1 skips that run)")
     parser.add_argument("--profile", type=Path, metavar="DIR",
                         help="measure each Loop311 service's CPU per function (yappi) while "
                              "the load runs and write the profiles to DIR (the floor is then "
@@ -392,6 +422,8 @@ def main() -> None:
             sys.stdout.flush()
             started = time.monotonic()
             loop311 = run_loop311(scratch, workdir, args)
+            scaled = (run_loop311(scratch, workdir, args, intakes=args.intake_replicas)
+                      if args.intake_replicas > 1 and not args.profile else None)
             floor = None if args.profile else run_floor(scratch, workdir, args)
     finally:
         if args.keep_logs:
@@ -417,6 +449,8 @@ def main() -> None:
     print("\nLoop311 pipeline check (excluding the warm-up request):")
     for label, value in loop311.checks:
         print(f"  {label + ':':<32}{value}")
+    if scaled is not None:
+        print_replicas(loop311, scaled, args.intake_replicas)
     print(f"\nwhole run {time.monotonic() - started:.0f}s including start-up, warm-up and "
           "draining; " + (f"cleanup FAILED for: {'; '.join(scratch.failures)}" if scratch.failures
                           else "the scratch vhost, databases and processes are gone."))

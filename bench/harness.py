@@ -188,16 +188,18 @@ class LoadResult:
         return [s for s in self.samples if s.ok]
 
 
-def drive(url: str, body_for, total: int, concurrency: int, id_of) -> LoadResult:
+def drive(urls: str | list[str], body_for, total: int, concurrency: int, id_of) -> LoadResult:
     """POST `total` requests from `concurrency` OS threads, each with its own
     requests.Session (its own keep-alive connection). Closed loop: a thread sends its next
-    request as soon as the previous one is answered."""
+    request as soon as the previous one is answered. Given several URLs (replicas), the
+    threads are spread over them evenly."""
+    urls = [urls] if isinstance(urls, str) else urls
     samples: list[Sample | None] = [None] * total
     next_number = iter(range(total))
     take = threading.Lock()
     stop = threading.Event()
 
-    def client():
+    def client(url):
         with requests.Session() as session:
             while not stop.is_set():
                 with take:
@@ -220,7 +222,8 @@ def drive(url: str, body_for, total: int, concurrency: int, id_of) -> LoadResult
                                              time.perf_counter() - started, False,
                                              error=type(exc).__name__)
 
-    threads = [threading.Thread(target=client, name=f"client-{i}", daemon=True)
+    threads = [threading.Thread(target=client, args=(urls[i % len(urls)],), name=f"client-{i}",
+                                daemon=True)
                for i in range(concurrency)]
     began = time.perf_counter()
     for thread in threads:

@@ -46,12 +46,15 @@ class LocalSuite:
     def url(self, service: str, path: str) -> str:
         return f"http://127.0.0.1:{self.ports[service]}{path}"
 
-    def start(self, service: str) -> None:
+    def start(self, service: str, name: str | None = None) -> None:
+        """Start `service`; a second process of it (a replica) needs a `name` of its own,
+        with its port in `ports` under that name."""
+        name = name or service
         env = {
             **os.environ,
             "AMQP_URI": self.amqp_uri,
             "DATABASE_URL": self.database_urls[service],
-            "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.ports[service]}",
+            "WEB_SERVER_ADDRESS": f"127.0.0.1:{self.ports[name]}",
             "SMTP_HOST": "127.0.0.1",
             "SMTP_PORT": str(self.smtp_port),
             "ADMIN_API_TOKENS": f"suite:{SUITE_ADMIN_TOKEN}",
@@ -61,8 +64,8 @@ class LocalSuite:
             "RATE_LIMIT_PREFIX": self.rate_limit_prefix,
             **self.extra_env,
         }
-        log = open(self.workdir / f"{service}.log", "ab")
-        self.processes[service] = subprocess.Popen(
+        log = open(self.workdir / f"{name}.log", "ab")
+        self.processes[name] = subprocess.Popen(
             [*self.launcher, "run", "--config", str(ROOT / "services" / service / "config.yml"),
              SERVICES[service]],
             cwd=self.workdir, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -22,6 +22,9 @@ class BackgroundDrain(DependencyProvider):
     # The tables whose new or changed rows are this loop's work. None: it cannot tell, so
     # the end of every worker wakes it.
     wakes_on: tuple[str, ...] | None = None
+    # A pass that handled fewer items than this took all there was: the next waits for a
+    # wake or the poll. None: passes repeat until one handles nothing.
+    full_pass: int | None = None
 
     def __init__(self, database_attr: str):
         self.database_attr = database_attr
@@ -73,7 +76,7 @@ class BackgroundDrain(DependencyProvider):
             with self.session() as session:
                 handled = self.drain_once(session)
             total += handled
-            if handled == 0:
+            if handled == 0 or (self.full_pass is not None and handled < self.full_pass):
                 return total
 
     def _metrics(self):

@@ -38,6 +38,7 @@ from .topology import (
 
 log = logging.getLogger(__name__)
 
+OUTBOX_BATCH = 100  # events per publish, and per wait for their confirms
 ATTEMPT_HEADER = "x-loop311-attempt"
 ERROR_HEADER = "x-loop311-error"
 
@@ -227,6 +228,7 @@ class OutboxRelay(BackgroundDrain):
     """
 
     poll_setting = "outbox_poll_seconds"
+    full_pass = OUTBOX_BATCH
 
     def __init__(self, database_attr: str, outbox_table):
         super().__init__(database_attr)
@@ -274,7 +276,8 @@ class OutboxRelay(BackgroundDrain):
         published = 0
         if self.declared or self._declare_if_reachable():
             try:
-                published = publish_pending(session, self.outbox, self.batches.publish)
+                published = publish_pending(session, self.outbox, self.batches.publish,
+                                            OUTBOX_BATCH)
             except (OSError, AMQPError, OperationalError, TimeoutError) as error:
                 log.warning("outbox: could not publish to %s (%r); the events wait in the "
                             "outbox", sanitize_url(self.amqp_uri), error)

@@ -3,7 +3,10 @@ not on every worker), the outbox relay publishes a batch under one wait for conf
 the mailer's concurrent senders send every message exactly once. Real broker, database
 and SMTP server."""
 import json
+import subprocess
+import sys
 from datetime import datetime, timezone
+from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
@@ -12,13 +15,15 @@ from sqlalchemy import insert, select
 
 import loop311_notify
 from loop311_contracts.envelope import make_envelope
+from loop311_notify.adapters.smtp import SmtpConnection
 from loop311_notify.models import deliveries, inbox
 from loop311_notify.service import NotifyService
+from loop311_notify.settings import NotifySettings
 from loop311_shared.background import BackgroundDrain
 from loop311_shared.db import Database
 from loop311_shared.messaging import ConfirmedBatches
 from loop311_shared.operations import OperationalEndpoints
-from support import wait_until
+from support import Mailbox, accepting, free_port, wait_until
 
 NOTIFY_MIGRATIONS = Path(loop311_notify.__file__).parent / "migrations"
 NEVER_BY_POLL = 600  # seconds: a pass within a test's time came from a wake
@@ -135,3 +140,38 @@ def test_a_batch_is_published_under_one_wait_and_a_refused_one_raises(rabbit_con
         batches.publish([(exchange.name, "request_commented", envelopes[1])])  # reconnects
         assert json.loads(bound.get(no_ack=True).body)["id"] == envelopes[1]["id"]
         batches.close()
+
+
+def test_a_kept_smtp_session_the_server_dropped_is_reopened_for_the_next_message(tmp_path):
+    port, maildir = free_port(), tmp_path / "mail"
+
+    def start_server():
+        process = subprocess.Popen(
+            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
+             "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_until(lambda: accepting(port), timeout=20, message="SMTP server did not start")
+        return process
+
+    def message(number):
+        mail = EmailMessage()
+        mail["From"], mail["To"] = "loop311@example.org", "ada@example.org"
+        mail["Subject"], mail["X-Loop311-Request-Id"] = f"Request #{number}", str(number)
+        mail.set_content("Thank you for your report.")
+        return mail
+
+    server = start_server()
+    connection = SmtpConnection(NotifySettings.from_config({"SMTP_HOST": "127.0.0.1",
+                                                            "SMTP_PORT": port}))
+    try:
+        connection.send(message(1))
+        server.terminate()  # the server goes away while the session is kept
+        server.wait(timeout=10)
+        server = start_server()
+        connection.send(message(2))
+    finally:
+        connection.close()
+        server.terminate()
+        server.wait(timeout=10)
+    received = Mailbox(maildir, port).messages()
+    assert [mail["X-Loop311-Request-Id"] for mail in received] == ["1", "2"]

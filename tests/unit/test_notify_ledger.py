@@ -1,11 +1,15 @@
 """notify's confirmation ledger and mailer, on SQLite and a real SMTP server."""
 from datetime import datetime, timezone
+from email import message_from_bytes
+from email.header import decode_header, make_header
+from email.utils import parseaddr
+from types import SimpleNamespace
 
 import pytest
 from sqlalchemy import select, update
 
 import loop311_notify
-from loop311_notify.adapters.smtp import send_pending
+from loop311_notify.adapters.smtp import compose, send_pending
 from loop311_notify.handlers import (
     handle_request_created,
     handle_resident_contact_recorded,
@@ -113,3 +117,25 @@ def test_a_resident_whose_report_joined_the_request_is_confirmed_too(session):
     assert set(rows) == {"ada@example.org", "bo@example.org"}
     assert "Your service request number is 31" in rows["ada@example.org"].body
     assert "your report joins service request 31" in rows["bo@example.org"].body
+
+
+def test_an_email_in_any_language_reads_back_as_written():
+    settings = NotifySettings.from_config({
+        "MAIL_FROM": "Ville de Québec <no-reply@loop311.local>", "UNSUBSCRIBE_SECRET": "s3cret",
+        "NOTIFY_PUBLIC_URL": "https://notify.example/" + "long-path/" * 12})
+    row = SimpleNamespace(recipient="bea@example.org", request_id="31", dedupe_key="k",
+                          subject="Comenzó el trabajo en la solicitud n.º 31",
+                          body="Hola Bea — gracias.", html="<p>Hola Bea — gracias.</p>",
+                          unsubscribe_url=None)
+
+    raw = compose(settings, row).as_bytes()
+    parsed = message_from_bytes(raw)
+
+    assert str(make_header(decode_header(parsed["Subject"]))) == row.subject
+    assert parseaddr(parsed["From"])[1] == "no-reply@loop311.local"  # only the name is encoded
+    assert str(make_header(decode_header(parsed["From"]))).startswith("Ville de Québec")
+    plain, html = parsed.get_payload()
+    assert plain.get_payload(decode=True).decode().startswith("Hola Bea — gracias.")
+    assert "Hola Bea — gracias." in html.get_payload(decode=True).decode()
+    unsubscribe = [line for line in raw.splitlines() if line.startswith(b"List-Unsubscribe:")]
+    assert len(unsubscribe[0]) > 78 and unsubscribe[0].endswith(b">")  # one line, not folded

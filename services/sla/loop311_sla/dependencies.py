@@ -43,6 +43,7 @@ class TimerLoop(BackgroundDrain):
 
     poll_setting = "timer_poll_seconds"
     wakes_on = ("timers",)
+    full_pass = FireTimers.limit
 
     def drain_once(self, session) -> int:
         from .handlers import fire_timers

@@ -3,8 +3,13 @@ import email.policy
 import hashlib
 import hmac
 import smtplib
-from email.message import EmailMessage
-from email.utils import format_datetime
+import time
+from email.charset import QP, Charset
+from email.header import Header
+from email.message import Message
+from email.mime.multipart import MIMEMultipart
+from email.mime.text import MIMEText
+from email.utils import format_datetime, formataddr, parseaddr
 from html import escape
 from urllib.parse import urlencode
 
@@ -15,6 +20,7 @@ from loop311_shared.background import BackgroundDrain
 from loop311_shared.clock import utcnow
 from loop311_shared.settings import settings_of
 
+from ..repository import LedgerRepository
 from ..sending import send_due
 from ..settings import NotifySettings
 from .pacing import Pacer
@@ -26,34 +32,45 @@ def message_id(dedupe_key: str) -> str:
     return f"<{hashlib.sha256(dedupe_key.encode()).hexdigest()[:32]}@loop311.local>"
 
 
-# A long URL in List-Unsubscribe must stay one unencoded line (998 is RFC 5322's limit).
-POLICY = email.policy.default.clone(max_line_length=998)
+# compat32 builds a message without parsing every header it is given, several times
+# faster than the modern API, which made composing the mailer's costliest step. A long
+# URL in List-Unsubscribe must stay one unencoded line (998 is RFC 5322's limit).
+POLICY = email.policy.compat32.clone(max_line_length=998)
+UTF8 = Charset("utf-8")
+UTF8.body_encoding = QP  # readable in the raw message, unlike base64
 
 
-def compose(settings: NotifySettings, row) -> EmailMessage:
-    message = EmailMessage(policy=POLICY)
-    message["From"] = settings.mail_from
+def compose(settings: NotifySettings, row) -> Message:
+    # A subscription's message leaves that subscription; any other stops email to the address.
+    link = getattr(row, "unsubscribe_url", None) or unsubscribe_link(settings, row.recipient)
+    text, html = row.body, row.html
+    if link:
+        text += f"\n--\nNo more emails from Loop311: {link}\n"
+        if html:
+            html += f'<p style="font-size:small"><a href="{escape(link)}">No more emails</a></p>'
+    message = MIMEText(text, "plain", UTF8, policy=POLICY)
+    if html:
+        message = MIMEMultipart("alternative", policy=POLICY)
+        message.attach(MIMEText(text, "plain", UTF8, policy=POLICY))
+        message.attach(MIMEText(html, "html", UTF8, policy=POLICY))
+    message["From"] = formataddr(parseaddr(settings.mail_from), UTF8)  # a name is encoded
     message["To"] = row.recipient
-    message["Subject"] = row.subject
+    message["Subject"] = header(row.subject)
     message["Date"] = format_datetime(utcnow())
     message["Message-ID"] = message_id(row.dedupe_key)
     message["X-Loop311-Request-Id"] = row.request_id
     if settings.mail_reply_domain:
         # Replies to request+<id>@this domain reach intake's email channel as comments.
         message["Reply-To"] = f"request+{row.request_id}@{settings.mail_reply_domain}"
-    # A subscription's message leaves that subscription; any other stops email to the address.
-    link = getattr(row, "unsubscribe_url", None) or unsubscribe_link(settings, row.recipient)
-    text, html = row.body, row.html
     if link:
         message["List-Unsubscribe"] = f"<{link}>"
         message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
-        text += f"\n--\nNo more emails from Loop311: {link}\n"
-        if html:
-            html += f'<p style="font-size:small"><a href="{escape(link)}">No more emails</a></p>'
-    message.set_content(text)
-    if html:
-        message.add_alternative(html, subtype="html")
     return message
+
+
+def header(value: str):
+    """A header value as given, or RFC 2047 encoded words when it is not plain ASCII."""
+    return value if value.isascii() else Header(value, UTF8)
 
 
 def unsubscribe_token(secret: str, address: str) -> str:
@@ -69,20 +86,37 @@ def unsubscribe_link(settings: NotifySettings, address: str) -> str | None:
 
 
 class SmtpConnection:
-    """One SMTP session for a batch of messages, reopened after any failure."""
+    """An SMTP session, opened on first use, kept for the next messages, and reopened
+    after any failure. A kept session that the server closed while it sat idle fails at
+    its first command, before the message went: it is reopened and the message tried once
+    more. (Should a server drop one mid-message, the copy carries the same Message-ID.)"""
+
+    IDLE_SECONDS = 30.0  # servers may drop a quiet client after a few minutes (RFC 5321)
 
     def __init__(self, settings: NotifySettings):
         self.settings = settings
         self.smtp = None
+        self.last_used = 0.0
 
-    def send(self, message: EmailMessage) -> None:
+    def send(self, message: Message) -> None:
+        if self.smtp is not None and time.monotonic() - self.last_used > self.IDLE_SECONDS:
+            self.close()
+        kept = self.smtp is not None
         try:
-            if self.smtp is None:
+            try:
+                if self.smtp is None:
+                    self.smtp = self._open()
+                self.smtp.send_message(message)
+            except smtplib.SMTPServerDisconnected:
+                if not kept:
+                    raise
+                self.close()
                 self.smtp = self._open()
-            self.smtp.send_message(message)
+                self.smtp.send_message(message)
         except Exception:
             self.close()
             raise
+        self.last_used = time.monotonic()
 
     def _open(self) -> smtplib.SMTP:
         smtp = smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10)
@@ -101,10 +135,15 @@ class SmtpConnection:
             self.smtp = None
 
 
-def send_pending(session: Session, settings: NotifySettings, batch_size: int = 50,
-                 pacer=None) -> int:
-    """Send up to `batch_size` due emails over one SMTP session (see sending.send_due)."""
-    connection = SmtpConnection(settings)
+MAIL_BATCH = 50  # emails per sender per pass, over one SMTP session
+
+
+def send_pending(session: Session, settings: NotifySettings, batch_size: int = MAIL_BATCH,
+                 pacer=None, connection: SmtpConnection | None = None) -> int:
+    """Send up to `batch_size` due emails (see sending.send_due) over `connection`, or over
+    a session of their own, closed afterwards."""
+    own = connection is None
+    connection = connection or SmtpConnection(settings)
 
     def deliver(row) -> None:
         if pacer:
@@ -114,28 +153,48 @@ def send_pending(session: Session, settings: NotifySettings, batch_size: int = 5
     try:
         return send_due(session, "email", deliver, (OSError, smtplib.SMTPException), batch_size)
     finally:
-        connection.close()
+        if own:
+            connection.close()
 
 
 class Mailer(BackgroundDrain):
-    """Delivers the ledger's pending emails in the background (see BackgroundDrain), with
-    `mail_senders` senders at once: an SMTP conversation is mostly waiting for the server."""
+    """Delivers the ledger's pending emails in the background (see BackgroundDrain): up to
+    `mail_senders` senders at once, as many as there are emails due (an SMTP conversation
+    is mostly waiting for the server), each over an SMTP session kept between passes."""
 
     poll_setting = "mail_poll_seconds"
     wakes_on = ("deliveries",)
+    full_pass = MAIL_BATCH
 
     def setup(self):
         super().setup()
         self.settings = settings_of(self.container, NotifySettings)
         self.pacer = Pacer(self.settings.redis_url, "loop311:email-pace",
                            self.settings.email_rate_per_second)
+        self.spare: list[SmtpConnection] = []
+
+    def stop(self):
+        super().stop()
+        while self.spare:
+            self.spare.pop().close()
 
     def drain_once(self, session) -> int:
+        due = LedgerRepository(session).due_count(utcnow(), "email", self.settings.mail_senders)
+        session.rollback()
+        if due == 0:
+            return 0
         others = GreenPile()
-        for _ in range(self.settings.mail_senders - 1):
+        for _ in range(due - 1):
             others.spawn(self._send_in_own_session)
-        return send_pending(session, self.settings, pacer=self.pacer) + sum(others)
+        return self._send(session) + sum(others)
 
     def _send_in_own_session(self) -> int:
         with self.session() as session:
-            return send_pending(session, self.settings, pacer=self.pacer)
+            return self._send(session)
+
+    def _send(self, session) -> int:
+        connection = self.spare.pop() if self.spare else SmtpConnection(self.settings)
+        try:
+            return send_pending(session, self.settings, pacer=self.pacer, connection=connection)
+        finally:
+            self.spare.append(connection)

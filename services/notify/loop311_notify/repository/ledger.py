@@ -147,6 +147,15 @@ class LedgerRepository:
                 return claimed
         return []
 
+    def due_count(self, now: datetime, channel: str, at_most: int) -> int:
+        """How many messages of a channel are due by `now`, counting no further than
+        `at_most`."""
+        due = (select(deliveries.c.id)
+               .where(deliveries.c.channel == channel, deliveries.c.status == "pending",
+                      deliveries.c.next_attempt_at <= now)
+               .limit(at_most).subquery())
+        return self.session.execute(select(func.count()).select_from(due)).scalar_one()
+
     def mark_sent(self, delivery_id: int, attempts: int, sent_at: datetime,
                   provider_id: str | None = None) -> None:
         self.session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
