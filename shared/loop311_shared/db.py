@@ -106,8 +106,7 @@ class Database(DependencyProvider):
         self.make_session = sessionmaker(bind=self.engine, expire_on_commit=False)
         event.listen(self.make_session, "do_orm_execute", _note_written_table)
         event.listen(self.make_session, "after_commit", self._wake_watchers)
-        event.listen(self.make_session, "after_soft_rollback",
-                     lambda session, transaction: session.info.pop("written", None))
+        event.listen(self.make_session, "after_soft_rollback", _forget_written_tables)
         self.migrated = False
         self.running = True
         try:
@@ -170,6 +169,13 @@ def _note_written_table(state) -> None:
         table = getattr(state.statement, "table", None)
         if table is not None:
             state.session.info.setdefault("written", set()).add(table.name)
+
+
+def _forget_written_tables(session, transaction) -> None:
+    """What a rolled-back transaction wrote was never there (a savepoint's rollback
+    leaves its transaction's writes standing)."""
+    if not transaction.nested:
+        session.info.pop("written", None)
 
 
 def lock_for_transaction(session: Session, key: str) -> None:

@@ -175,7 +175,7 @@ class ConfirmedBatches:
                 self._open()
             producer = Producer(self.channel, serializer="json")
             for exchange, routing_key, envelope in messages:
-                producer.publish(envelope, exchange=event_exchange(exchange).name,
+                producer.publish(envelope, exchange=exchange,
                                  routing_key=routing_key, message_id=envelope["id"],
                                  delivery_mode=PERSISTENT)
                 self.sent += 1

@@ -34,6 +34,7 @@ class PoliciesProvider(DependencyProvider):
     def get_dependency(self, worker_ctx) -> PoliciesCache:
         return self.cache
 
+
 NEVER = datetime.min.replace(tzinfo=timezone.utc)
 
 
