@@ -2,12 +2,15 @@
 not on every worker), the outbox relay publishes a batch under one wait for confirms, and
 the mailer's concurrent senders send every message exactly once. Real broker, database
 and SMTP server."""
+import email.policy
 import json
 import subprocess
 import sys
 from datetime import datetime, timezone
+from email import message_from_bytes
 from email.message import EmailMessage
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from kombu import Connection, Exchange, Queue
@@ -15,7 +18,7 @@ from sqlalchemy import insert, select
 
 import loop311_notify
 from loop311_contracts.envelope import make_envelope
-from loop311_notify.adapters.smtp import SmtpConnection
+from loop311_notify.adapters.smtp import SmtpConnection, compose
 from loop311_notify.models import deliveries, inbox
 from loop311_notify.service import NotifyService
 from loop311_notify.settings import NotifySettings
@@ -142,16 +145,20 @@ def test_a_batch_is_published_under_one_wait_and_a_refused_one_raises(rabbit_con
         batches.close()
 
 
+def smtp_server(port, maildir, *options):
+    process = subprocess.Popen(
+        [sys.executable, "-m", "aiosmtpd", "-n", *options, "-l", f"127.0.0.1:{port}",
+         "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_until(lambda: accepting(port), timeout=20, message="SMTP server did not start")
+    return process
+
+
 def test_a_kept_smtp_session_the_server_dropped_is_reopened_for_the_next_message(tmp_path):
     port, maildir = free_port(), tmp_path / "mail"
 
     def start_server():
-        process = subprocess.Popen(
-            [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{port}",
-             "-c", "aiosmtpd.handlers.Mailbox", str(maildir)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        wait_until(lambda: accepting(port), timeout=20, message="SMTP server did not start")
-        return process
+        return smtp_server(port, maildir)
 
     def message(number):
         mail = EmailMessage()
@@ -175,3 +182,26 @@ def test_a_kept_smtp_session_the_server_dropped_is_reopened_for_the_next_message
         server.wait(timeout=10)
     received = Mailbox(maildir, port).messages()
     assert [mail["X-Loop311-Request-Id"] for mail in received] == ["1", "2"]
+
+
+def test_an_address_that_is_not_ascii_goes_as_utf8_to_a_server_that_takes_it(tmp_path):
+    port, maildir = free_port(), tmp_path / "mail"
+    server = smtp_server(port, maildir, "--smtputf8")
+    settings = NotifySettings.from_config({"SMTP_HOST": "127.0.0.1", "SMTP_PORT": port,
+                                           "MAIL_FROM": "Ville de Québec <311@loop311.local>"})
+    row = SimpleNamespace(recipient="ana.garcía@example.org", request_id="31", dedupe_key="k",
+                          subject="Solicitud n.º 31 recibida", body="Hola Ana — gracias.",
+                          html=None, unsubscribe_url=None)
+    connection = SmtpConnection(settings)
+    try:
+        connection.send(compose(settings, row))
+    finally:
+        connection.close()
+        server.terminate()
+        server.wait(timeout=10)
+    [raw] = [path.read_bytes() for path in (maildir / "new").iterdir()]
+    mail = message_from_bytes(raw, policy=email.policy.default)
+    assert "ana.garcía@example.org".encode() in raw  # as UTF-8, not encoded words
+    assert mail["To"] == "ana.garcía@example.org"
+    assert mail["Subject"] == row.subject
+    assert mail.get_content().startswith("Hola Ana — gracias.")

@@ -16,7 +16,7 @@ from loop311_notify.handlers import (
     queue_confirmations,
 )
 from loop311_notify.models import deliveries
-from loop311_notify.sending import MAX_ATTEMPTS
+from loop311_notify.sending import MAX_ATTEMPTS, send_due
 from loop311_notify.settings import NotifySettings
 from loop311_notify.unit_of_work import NotifyUnitOfWork
 from support import free_port, received_event
@@ -139,3 +139,43 @@ def test_an_email_in_any_language_reads_back_as_written():
     assert "Hola Bea — gracias." in html.get_payload(decode=True).decode()
     unsubscribe = [line for line in raw.splitlines() if line.startswith(b"List-Unsubscribe:")]
     assert len(unsubscribe[0]) > 78 and unsubscribe[0].endswith(b">")  # one line, not folded
+
+
+def test_an_address_the_server_cannot_take_fails_at_once_instead_of_retrying(session, smtp_sink):
+    remember_request(session, REQUEST)
+    remember_recipient(session, received_event("resident_contact_recorded", {
+        **CONTACT.data, "email": "ana.garcía@example.org"}))
+    session.commit()
+
+    send_pending(session, smtp_on(smtp_sink.port))  # the sink does not offer SMTPUTF8
+
+    [row] = ledger(session)
+    assert (row.status, row.attempts) == ("failed", 0)
+    assert "SMTPUTF8" in row.last_error
+    assert smtp_sink.messages() == []
+
+
+def test_a_message_that_breaks_the_sender_is_retried_later_and_holds_up_no_other(session):
+    for contact_ref, address in (("c-1", "ada@example.org"), ("c-2", "bea@example.org")):
+        request = received_event("request_created", {**REQUEST.data, "request_id": contact_ref,
+                                                     "contact_ref": contact_ref})
+        remember_request(session, request)
+        remember_recipient(session, received_event("resident_contact_recorded", {
+            **CONTACT.data, "contact_ref": contact_ref, "request_id": contact_ref,
+            "email": address}))
+    session.commit()
+    sent = []
+
+    def deliver(row):
+        if row.recipient == "ada@example.org":
+            raise TypeError("a bug met this message")
+        sent.append(row.recipient)
+
+    assert send_due(session, "email", deliver, (OSError,)) == 2
+
+    rows = {row.recipient: row for row in ledger(session)}
+    assert sent == ["bea@example.org"] and rows["bea@example.org"].status == "sent"
+    broken = rows["ada@example.org"]
+    assert (broken.status, broken.attempts) == ("pending", 1)
+    assert "a bug met this message" in broken.last_error
+    assert broken.next_attempt_at > broken.created_at

@@ -6,6 +6,7 @@ import logging
 from datetime import timedelta
 from typing import Callable
 
+from redis.exceptions import RedisError
 from sqlalchemy.orm import Session
 
 from loop311_shared.clock import utcnow
@@ -35,7 +36,10 @@ def send_due(session: Session, channel: str, deliver: Callable[[object], str | N
              on_sent: Callable[[object, str | None], object] | None = None) -> int:
     """`deliver(row)` sends one ledger row and returns the provider's id for it (or None);
     it raises Undeliverable to give up, or one of `retry_on` to try again later with
-    backoff (after MAX_ATTEMPTS attempts the message is marked failed). `on_failed(row)`
+    backoff (after MAX_ATTEMPTS attempts the message is marked failed). Any other error is
+    logged with its traceback and retried the same way, so one message that cannot be
+    sent never stops the rest; but Redis being down (the pacer) stops the pass without
+    counting an attempt. `on_failed(row)`
     runs, in the same transaction, for a message marked failed; `on_sent(row, provider_id)`
     for one marked sent."""
     ledger = LedgerRepository(session)
@@ -54,9 +58,15 @@ def send_due(session: Session, channel: str, deliver: Callable[[object], str | N
                 ledger.mark_status(row.id, refused.status, str(refused))
                 if refused.status == "failed" and on_failed:
                     on_failed(row)
-            except retry_on as exc:
+            except RedisError:
+                raise  # the pacer's store is down, not this message: the pass stops, no attempt
+            except Exception as exc:
                 attempts = row.attempts + 1
-                log.warning("%s %s failed (attempt %d): %r", channel, row.id, attempts, exc)
+                if isinstance(exc, retry_on):
+                    log.warning("%s %s failed (attempt %d): %r", channel, row.id, attempts, exc)
+                else:  # our fault, with this one message: it must not hold up the others
+                    log.exception("%s %s could not be sent (attempt %d)", channel, row.id,
+                                  attempts)
                 given_up = attempts >= MAX_ATTEMPTS
                 ledger.mark_attempt_failed(row.id, attempts, repr(exc), given_up=given_up,
                                            next_attempt_at=now + timedelta(seconds=2 ** attempts * 5))

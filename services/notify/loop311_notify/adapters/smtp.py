@@ -6,7 +6,7 @@ import smtplib
 import time
 from email.charset import QP, Charset
 from email.header import Header
-from email.message import Message
+from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
 from email.utils import format_datetime, formataddr, parseaddr
@@ -21,7 +21,7 @@ from loop311_shared.clock import utcnow
 from loop311_shared.settings import settings_of
 
 from ..repository import LedgerRepository
-from ..sending import send_due
+from ..sending import Undeliverable, send_due
 from ..settings import NotifySettings
 from .pacing import Pacer
 
@@ -38,39 +38,54 @@ def message_id(dedupe_key: str) -> str:
 POLICY = email.policy.compat32.clone(max_line_length=998)
 UTF8 = Charset("utf-8")
 UTF8.body_encoding = QP  # readable in the raw message, unlike base64
+# An address that is not ASCII travels as UTF-8 (SMTPUTF8), which only the modern API writes.
+INTERNATIONAL = email.policy.default.clone(max_line_length=998)
 
 
 def compose(settings: NotifySettings, row) -> Message:
     # A subscription's message leaves that subscription; any other stops email to the address.
     link = getattr(row, "unsubscribe_url", None) or unsubscribe_link(settings, row.recipient)
     text, html = row.body, row.html
+    headers = {"From": settings.mail_from, "To": row.recipient, "Subject": row.subject,
+               "Date": format_datetime(utcnow()), "Message-ID": message_id(row.dedupe_key),
+               "X-Loop311-Request-Id": row.request_id}
+    if settings.mail_reply_domain:
+        # Replies to request+<id>@this domain reach intake's email channel as comments.
+        headers["Reply-To"] = f"request+{row.request_id}@{settings.mail_reply_domain}"
     if link:
+        headers["List-Unsubscribe"] = f"<{link}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
         text += f"\n--\nNo more emails from Loop311: {link}\n"
         if html:
             html += f'<p style="font-size:small"><a href="{escape(link)}">No more emails</a></p>'
+    if parseaddr(settings.mail_from)[1].isascii() and row.recipient.isascii():
+        return _ascii_addressed(headers, text, html)
+    return _internationally_addressed(headers, text, html)
+
+
+def _ascii_addressed(headers: dict, text: str, html: str | None) -> Message:
     message = MIMEText(text, "plain", UTF8, policy=POLICY)
     if html:
         message = MIMEMultipart("alternative", policy=POLICY)
         message.attach(MIMEText(text, "plain", UTF8, policy=POLICY))
         message.attach(MIMEText(html, "html", UTF8, policy=POLICY))
-    message["From"] = formataddr(parseaddr(settings.mail_from), UTF8)  # a name is encoded
-    message["To"] = row.recipient
-    message["Subject"] = header(row.subject)
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = message_id(row.dedupe_key)
-    message["X-Loop311-Request-Id"] = row.request_id
-    if settings.mail_reply_domain:
-        # Replies to request+<id>@this domain reach intake's email channel as comments.
-        message["Reply-To"] = f"request+{row.request_id}@{settings.mail_reply_domain}"
-    if link:
-        message["List-Unsubscribe"] = f"<{link}>"
-        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"  # RFC 8058
+    for name, value in headers.items():
+        if name == "From":  # only a sender's name is encoded, never the address
+            value = formataddr(parseaddr(value), UTF8)
+        elif not value.isascii():  # RFC 2047 encoded words
+            value = Header(value, UTF8)
+        message[name] = value
     return message
 
 
-def header(value: str):
-    """A header value as given, or RFC 2047 encoded words when it is not plain ASCII."""
-    return value if value.isascii() else Header(value, UTF8)
+def _internationally_addressed(headers: dict, text: str, html: str | None) -> Message:
+    message = EmailMessage(policy=INTERNATIONAL)
+    for name, value in headers.items():
+        message[name] = value
+    message.set_content(text)
+    if html:
+        message.add_alternative(html, subtype="html")
+    return message
 
 
 def unsubscribe_token(secret: str, address: str) -> str:
@@ -148,7 +163,10 @@ def send_pending(session: Session, settings: NotifySettings, batch_size: int = M
     def deliver(row) -> None:
         if pacer:
             pacer.wait()
-        connection.send(compose(settings, row))
+        try:
+            connection.send(compose(settings, row))
+        except smtplib.SMTPNotSupportedError as refused:  # no retry will change the server
+            raise Undeliverable("failed", str(refused)) from refused
 
     try:
         return send_due(session, "email", deliver, (OSError, smtplib.SMTPException), batch_size)
