@@ -39,9 +39,8 @@ def send_due(session: Session, channel: str, deliver: Callable[[object], str | N
     backoff (after MAX_ATTEMPTS attempts the message is marked failed). Any other error is
     logged with its traceback and retried the same way, so one message that cannot be
     sent never stops the rest; but Redis being down (the pacer) stops the pass without
-    counting an attempt. `on_failed(row)`
-    runs, in the same transaction, for a message marked failed; `on_sent(row, provider_id)`
-    for one marked sent."""
+    counting an attempt. `on_failed(row)` runs, in the same transaction, for a message
+    marked failed; `on_sent(row, provider_id)` for one marked sent."""
     ledger = LedgerRepository(session)
     handled = 0
     try:
