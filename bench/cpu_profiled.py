@@ -1,10 +1,10 @@
 """`nameko run …` with yappi measuring CPU time per function (bench/e2e.py --profile).
 
 SIGUSR1 starts (or restarts) the measurement, SIGUSR2 stops it and writes the stats, in
-pstats format, to <service>.pstat in the folder LOOP311_CPU_PROFILE_DIR names. yappi's CPU clock counts only
-the time this process ran, and its greenlet backend keeps each green thread's calls
-apart; a sampling profiler from outside would also count the time the process waited for
-a core, which on a shared 2-core machine is most of what it sees.
+pstats format, to <service>.pstat in the folder LOOP311_CPU_PROFILE_DIR names. yappi's
+CPU clock counts only the time this process ran, and its greenlet backend keeps each green
+thread's calls apart; a sampling profiler from outside would also count the time the
+process waited for a core, which on a shared 2-core machine is most of what it sees.
 """
 import os
 import signal

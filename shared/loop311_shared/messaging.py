@@ -24,7 +24,7 @@ from loop311_contracts.envelope import PoisonMessage, read_envelope
 
 from .background import BackgroundDrain
 from .db import is_transient
-from .outbox import oldest_unpublished_age, publish_pending
+from .outbox import BATCH, oldest_unpublished_age, publish_pending
 from .settings import settings_of
 from .topology import (
     consumer_queue,
@@ -38,7 +38,6 @@ from .topology import (
 
 log = logging.getLogger(__name__)
 
-OUTBOX_BATCH = 100  # events per publish, and per wait for their confirms
 ATTEMPT_HEADER = "x-loop311-attempt"
 ERROR_HEADER = "x-loop311-error"
 
@@ -228,7 +227,7 @@ class OutboxRelay(BackgroundDrain):
     """
 
     poll_setting = "outbox_poll_seconds"
-    full_pass = OUTBOX_BATCH
+    full_pass = BATCH  # a pass that published fewer took all there was
 
     def __init__(self, database_attr: str, outbox_table):
         super().__init__(database_attr)
@@ -276,8 +275,7 @@ class OutboxRelay(BackgroundDrain):
         published = 0
         if self.declared or self._declare_if_reachable():
             try:
-                published = publish_pending(session, self.outbox, self.batches.publish,
-                                            OUTBOX_BATCH)
+                published = publish_pending(session, self.outbox, self.batches.publish)
             except (OSError, AMQPError, OperationalError, TimeoutError) as error:
                 log.warning("outbox: could not publish to %s (%r); the events wait in the "
                             "outbox", sanitize_url(self.amqp_uri), error)

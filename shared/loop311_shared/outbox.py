@@ -25,7 +25,10 @@ def record_event(session: Session, outbox: Table, event_type: str, subject: str,
     return envelope
 
 
-def publish_pending(session: Session, outbox: Table, publish_batch, batch_size: int = 100) -> int:
+BATCH = 100  # events per publish, and per wait for their confirms
+
+
+def publish_pending(session: Session, outbox: Table, publish_batch, batch_size: int = BATCH) -> int:
     """Publish up to `batch_size` unpublished events, oldest first; return how many went out.
 
     `publish_batch([(exchange, routing_key, envelope), …])` must raise unless the broker

@@ -104,7 +104,6 @@ def settings_of(container, settings_class=ServiceSettings) -> ServiceSettings:
     return cached
 
 
-
 RATE_LIMIT = r"^[0-9]+ ?(/|per) ?[0-9]* ?(second|minute|hour|day)s?$"  # 30/minute
 
 
@@ -119,6 +118,7 @@ class RateLimitedSettings(ServiceSettings):
     trusted_proxy_hops: int = Field(0, ge=0, le=5, description="Proxies in front of the "
                                     "service that append to X-Forwarded-For (the client "
                                     "address the limits count by); 0: the connection's address")
+
 
 class SettingsProvider(DependencyProvider):
     """Gives entrypoints the service's settings, parsed once when the container starts."""

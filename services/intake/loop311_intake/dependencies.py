@@ -62,13 +62,12 @@ class UnitOfWorkFactory(DependencyProvider):
         self.categories = Categories(settings.category_min_confidence)
 
     def get_dependency(self, worker_ctx):
-        service_name = self.container.service_name
+        return lambda: self.on(getattr(worker_ctx.service, self.database_attr))
 
-        def unit_of_work():
-            session = getattr(worker_ctx.service, self.database_attr)
-            return IntakeUnitOfWork(session, service_name, self.rules, self.geocoder,
-                                    self.categories)
-        return unit_of_work
+    def on(self, session) -> IntakeUnitOfWork:
+        """A unit of work on `session` (a worker's, or a background loop's)."""
+        return IntakeUnitOfWork(session, self.container.service_name, self.rules,
+                                self.geocoder, self.categories)
 
 
 class CategoryTrainer(BackgroundDrain):
@@ -83,8 +82,6 @@ class CategoryTrainer(BackgroundDrain):
     def setup(self):
         super().setup()
         self.settings = settings_of(self.container)
-        self.categories = Categories(self.settings.category_min_confidence)
-        self.rules = IntakeRules.from_settings(self.settings)
         self.schedule_checked = 0.0
 
     def start(self):
@@ -92,8 +89,10 @@ class CategoryTrainer(BackgroundDrain):
             super().start()
 
     def _unit_of_work(self, session) -> IntakeUnitOfWork:
-        return IntakeUnitOfWork(session, self.container.service_name, self.rules,
-                                categories=self.categories)
+        # The workers' own collaborators: the model serving is loaded once per process.
+        factory = next(dependency for dependency in self.container.dependencies
+                       if isinstance(dependency, UnitOfWorkFactory))
+        return factory.on(session)
 
     def drain_once(self, session) -> int:
         if time.monotonic() - self.schedule_checked >= self.poll_seconds * 6:

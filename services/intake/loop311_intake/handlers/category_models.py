@@ -15,6 +15,7 @@ from ..commands import (
     RetrainWhenDue,
     TrainCategoryModel,
 )
+from ..domain.categorize import TRIAGE
 from ..domain.category_model import LearnedGuesser, TooLittleData, Training, challenge
 from ..domain.history import BadHistory, read_history
 from ..unit_of_work import IntakeUnitOfWork
@@ -57,7 +58,7 @@ def record_correction(uow: IntakeUnitOfWork, request_id: int, service_code: str)
     """Staff put a request in another category: its words and that category are an example
     for the next training (the general category teaches nothing)."""
     row = uow.requests.words(request_id)
-    if row is None or not (row.description or "").strip() or service_code == "general":
+    if row is None or not (row.description or "").strip() or service_code == TRIAGE:
         return
     uow.category_models.add_correction(row.filed_in or uow.rules.jurisdiction_id,
                                        row.description, service_code, request_id,
