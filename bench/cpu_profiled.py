@@ -25,7 +25,11 @@ def start(signum, frame):
 
 def save(signum, frame):
     yappi.stop()
-    yappi.get_func_stats().save(str(OUTPUT), type="pstat")
+    # Written aside, then renamed: a reader never sees half a file, and a busy service may
+    # take tens of seconds to write its stats.
+    partial = OUTPUT.with_suffix(".partial")
+    yappi.get_func_stats().save(str(partial), type="pstat")
+    os.replace(partial, OUTPUT)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ class Recording:
         for pid in pids.values():
             os.kill(pid, signal.SIGUSR1)
 
-    def stop(self, timeout: float = 30.0) -> dict[str, Path]:
+    def stop(self, timeout: float = 300.0) -> dict[str, Path]:
         """Stop measuring; the profiles written, by service."""
         for pid in self.pids.values():
             os.kill(pid, signal.SIGUSR2)
@@ -35,7 +35,6 @@ class Recording:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline and not all(p.exists() for p in wanted.values()):
             time.sleep(0.2)
-        time.sleep(0.5)  # the last one may still be writing
         return {name: path for name, path in wanted.items() if path.exists()}
 
 
