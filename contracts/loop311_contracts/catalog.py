@@ -86,8 +86,13 @@ SUBSCRIPTIONS = {
                "resident_rated"),
 }
 PUBLIC_EVENT_TYPES = tuple(c.type for c in CATALOG.values() if not c.private)
-# notify's webhook fan-out takes every public event, on queues of its own.
+# notify's webhook fan-out takes public events on queues of its own.
 SUBSCRIPTIONS["webhooks"] = PUBLIC_EVENT_TYPES
+# Consumers whose queue of a type is bound to its exchange only while they want that type:
+# notify binds a webhook queue when a webhook asks for its type and unbinds it when none
+# does, so with no webhooks the fan-out costs the broker and notify nothing. Publishers
+# leave these queues alone.
+BOUND_BY_CONSUMER = frozenset({"webhooks"})
 
 
 def contract_for(event_type: str) -> EventContract:
@@ -99,4 +104,6 @@ def queue_name(consumer: str, event_type: str) -> str:
 
 
 def subscribers_of(event_type: str) -> list[str]:
-    return [consumer for consumer, types in SUBSCRIPTIONS.items() if event_type in types]
+    """The consumers whose queue of `event_type` is always bound, so publishers declare it."""
+    return [consumer for consumer, types in SUBSCRIPTIONS.items()
+            if event_type in types and consumer not in BOUND_BY_CONSUMER]

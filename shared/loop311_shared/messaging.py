@@ -19,7 +19,7 @@ from nameko.exceptions import ContainerBeingKilled
 from nameko.messaging import Consumer
 from nameko.utils import sanitize_url
 
-from loop311_contracts.catalog import CATALOG, contract_for
+from loop311_contracts.catalog import BOUND_BY_CONSUMER, CATALOG, contract_for
 from loop311_contracts.envelope import PoisonMessage, read_envelope
 
 from .background import BackgroundDrain
@@ -58,7 +58,8 @@ class EventHandler(Consumer):
         consumer = self.consumer or self.container.service_name
         settings = settings_of(self.container)
         kind = settings.queue_type
-        self.queue = consumer_queue(consumer, self.event_type, kind)
+        self.queue = consumer_queue(consumer, self.event_type, kind,
+                                    bound=consumer not in BOUND_BY_CONSUMER)
         self.delays = settings.event_retry_delays_ms
         self.retry_queues = [retry_queue(self.queue.name, delay, kind) for delay in self.delays]
         self.dead_queue = dead_letter_queue(self.queue.name, kind)

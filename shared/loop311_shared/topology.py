@@ -30,13 +30,15 @@ def typed(queue_type: str, **arguments) -> dict:
     return {"x-queue-type": "quorum", **arguments} if queue_type == "quorum" else {}
 
 
-def consumer_queue(consumer: str, event_type: str, queue_type: str = "classic") -> Queue:
+def consumer_queue(consumer: str, event_type: str, queue_type: str = "classic",
+                   bound: bool = True) -> Queue:
+    """`bound=False`: the same queue, declared without its binding (BOUND_BY_CONSUMER)."""
     contract = contract_for(event_type)
     name = queue_name(consumer, event_type)
     return Queue(
         name,
-        exchange=event_exchange(contract.exchange),
-        routing_key=event_type,
+        exchange=event_exchange(contract.exchange) if bound else None,
+        routing_key=event_type if bound else None,
         durable=True,
         auto_delete=False,
         queue_arguments=typed(queue_type, **{

@@ -5,10 +5,13 @@ import time
 
 import pytest
 import requests
+from kombu import Connection
 from standardwebhooks.webhooks import Webhook
 
 from devtools.webhook_receiver import WebhookReceiver
+from loop311_contracts.catalog import PUBLIC_EVENT_TYPES, queue_name
 from loop311_notify.service import NotifyService
+from loop311_shared.topology import consumer_queue, declare
 from support import TEST_ADMIN_TOKEN, publish_envelope, request_created, wait_until
 
 ADMIN = {"Authorization": f"Bearer {TEST_ADMIN_TOKEN}"}
@@ -145,3 +148,43 @@ def test_only_administrators_manage_webhooks(notify, receiver):
     assert requests.post(f"{notify['url']}/integrations/v1/webhooks", json={
         "url": f"{receiver.url}/ok", "event_types": ["request_created"]},
         timeout=10).status_code == 401
+
+
+def bound_types(rabbit_config, rabbit_manager) -> set[str]:
+    """The public event types whose webhook queue is bound to its exchange."""
+    return {event_type for event_type in PUBLIC_EVENT_TYPES
+            if any(binding["source"] for binding in rabbit_manager.get_queue_bindings(
+                rabbit_config["vhost"], queue_name("webhooks", event_type)))}
+
+
+def test_a_webhook_queue_is_bound_only_while_some_webhook_wants_its_type(
+        container_factory, service_config, rabbit_config, rabbit_manager, receiver):
+    # What a release that bound every webhook queue left behind.
+    with Connection(rabbit_config["AMQP_URI"]) as connection:
+        declare(connection, [consumer_queue("webhooks", "request_created")])
+    config = service_config("notify", WEBHOOK_POLL_SECONDS=0.1)
+    container_factory(NotifyService, config).start()
+    notify = {**config, "url": f"http://{config['WEB_SERVER_ADDRESS']}"}
+    wait_until(lambda: bound_types(rabbit_config, rabbit_manager) == set(),
+               message="the binding no webhook wants was not removed at start")
+
+    first = register(notify, f"{receiver.url}/ok", ["request_created", "sla_met"]).json()
+    # Bound before the registration was answered, so no event after it is missed.
+    assert bound_types(rabbit_config, rabbit_manager) == {"request_created", "sla_met"}
+    second = register(notify, f"{receiver.url}/ok", ["sla_met"]).json()
+    changed = requests.patch(f"{notify['url']}/integrations/v1/webhooks/{first['id']}",
+                             headers=ADMIN, json={"event_types": ["request_assigned"]},
+                             timeout=10)
+    assert changed.status_code == 200, changed.text
+    assert bound_types(rabbit_config, rabbit_manager) == {"request_assigned", "sla_met"}
+
+    publish_envelope(notify["AMQP_URI"], request_created("w-unwanted"))
+    assert requests.delete(f"{notify['url']}/integrations/v1/webhooks/{second['id']}",
+                           headers=ADMIN, timeout=10).status_code == 204
+    assert bound_types(rabbit_config, rabbit_manager) == {"request_assigned"}
+    assert deliveries(notify, first["id"]) == []  # request_created went nowhere near it
+
+    assert requests.delete(f"{notify['url']}/integrations/v1/webhooks/{first['id']}",
+                           headers=ADMIN, timeout=10).status_code == 204
+    assert bound_types(rabbit_config, rabbit_manager) == set()
+

@@ -1,5 +1,6 @@
-"""Webhook bookkeeping without a network: the fan-out, the retry schedule, disabling an
-endpoint that keeps failing (its owner told), and where a webhook may not point."""
+"""Webhook bookkeeping without an endpoint: the fan-out, the retry schedule, disabling an
+endpoint that keeps failing (its owner told), where a webhook may not point, and a
+registration the broker cannot bind."""
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -7,13 +8,14 @@ from sqlalchemy import select
 
 import loop311_notify
 from loop311_notify import handlers
+from loop311_notify.adapters.webhook_bindings import WebhookBindings
 from loop311_notify.adapters.webhook_sender import Outcome
 from loop311_notify.commands import RegisterWebhook
 from loop311_notify.domain.webhooks import RetrySchedule, Targets
 from loop311_notify.models import deliveries, webhook_deliveries, webhooks
 from loop311_notify.unit_of_work import NotifyUnitOfWork
 from loop311_shared.clock import as_utc
-from loop311_shared.errors import Unprocessable
+from loop311_shared.errors import Unavailable, Unprocessable
 from loop311_shared.unit_of_work import apply_once, run
 from support import received_event
 
@@ -28,10 +30,16 @@ def session(migrated_session):
         yield session
 
 
-def register(session, event_types=("request_created",), owner_email="gis@county.example"):
+@pytest.fixture
+def bindings(rabbit_config):
+    return WebhookBindings(rabbit_config["AMQP_URI"])
+
+
+def register(session, bindings, event_types=("request_created",),
+             owner_email="gis@county.example"):
     return run(NotifyUnitOfWork(session), lambda uow, command: handlers.register_webhook(
-        uow, command, ANYWHERE), RegisterWebhook("http://127.0.0.1:9/hook", list(event_types),
-                                                 "GIS", owner_email, "tests"))
+        uow, command, ANYWHERE, bindings), RegisterWebhook(
+            "http://127.0.0.1:9/hook", list(event_types), "GIS", owner_email, "tests"))
 
 
 def created(request_id):
@@ -41,8 +49,8 @@ def created(request_id):
         "priority": "normal", "contact_ref": None, "requested_at": T0})
 
 
-def test_each_event_is_kept_once_for_each_webhook_of_its_type(session):
-    first, other = register(session), register(session, ("sla_met",))
+def test_each_event_is_kept_once_for_each_webhook_of_its_type(session, bindings):
+    first, other = register(session, bindings), register(session, bindings, ("sla_met",))
     event = created("1")
 
     for _ in range(2):  # a redelivery is recognised by the inbox
@@ -51,6 +59,15 @@ def test_each_event_is_kept_once_for_each_webhook_of_its_type(session):
     queued = session.execute(select(webhook_deliveries.c.webhook_id)).scalars().all()
     assert queued == [first["id"]]
     assert other["id"] not in queued
+
+
+def test_a_registration_the_broker_cannot_bind_is_refused_and_nothing_is_kept(session):
+    nowhere = WebhookBindings("amqp://guest:guest@127.0.0.1:9//")
+
+    with pytest.raises(Unavailable, match="message broker cannot be reached"):
+        register(session, nowhere)
+
+    assert session.execute(select(webhooks)).all() == []
 
 
 def test_the_schedule_spaces_retries_then_gives_up():
@@ -73,8 +90,8 @@ def fail(session, webhook_id, at):
     session.commit()
 
 
-def test_an_endpoint_failing_for_three_days_is_disabled_and_its_owner_told(session):
-    webhook = register(session)
+def test_an_endpoint_failing_for_three_days_is_disabled_and_its_owner_told(session, bindings):
+    webhook = register(session, bindings)
 
     fail(session, webhook["id"], T0)
     fail(session, webhook["id"], T0 + timedelta(hours=71))
@@ -95,8 +112,8 @@ def test_an_endpoint_failing_for_three_days_is_disabled_and_its_owner_told(sessi
         webhook_deliveries.c.event_id == created("late").id)).first() is None
 
 
-def test_one_success_clears_the_failing_streak(session):
-    webhook = register(session)
+def test_one_success_clears_the_failing_streak(session, bindings):
+    webhook = register(session, bindings)
     fail(session, webhook["id"], T0)
     delivery = session.execute(select(webhook_deliveries)).first()
 

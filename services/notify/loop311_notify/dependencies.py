@@ -14,6 +14,7 @@ from loop311_shared.settings import settings_of
 from loop311_shared.unit_of_work import run
 
 from . import handlers
+from .adapters.webhook_bindings import WebhookBindings
 from .adapters.webhook_sender import Outcome, deliver
 from .domain.messages import Messages, default_messages
 from .domain.webhooks import RetrySchedule, targets_from
@@ -89,8 +90,17 @@ class WebhookDispatcher(NotifyDrain):
         self.targets = targets_from(self.settings, self.container.config[AMQP_URI_CONFIG_KEY])
         self.http = requests.Session()
         self.serving: set[str] = set()
+        self.bindings = WebhookBindings(self.container.config[AMQP_URI_CONFIG_KEY],
+                                        self.settings.queue_type)
+        self.bindings_settled = False
+
+    def start(self):
+        super().start()
+        self.wake.set()  # settle the bindings now, not a poll later
 
     def drain(self) -> int:
+        if not self.bindings_settled:
+            self._settle_bindings()
         with self.session() as session:
             due = run(self._unit_of_work(session), handlers.due_webhooks, utcnow())
         for webhook_id in due:
@@ -98,6 +108,19 @@ class WebhookDispatcher(NotifyDrain):
                 self.serving.add(webhook_id)
                 self.container.spawn_managed_thread(partial(self._serve, webhook_id))
         return len(due)
+
+    def _settle_bindings(self) -> None:
+        """Once per start (and again on later passes until it works): the webhook queues
+        bound as the webhooks want, whatever a crash or an older release left."""
+        try:
+            with self.session() as session:
+                bound = run(self._unit_of_work(session), handlers.settle_webhook_bindings,
+                            self.bindings)
+        except Exception as error:  # the broker or the database away: deliveries go on
+            log.warning("webhook queue bindings not settled yet (%s); trying again", error)
+            return
+        self.bindings_settled = True
+        log.info("webhook queues bound for: %s", ", ".join(sorted(bound)) or "no event type")
 
     def _serve(self, webhook_id: str) -> None:
         try:

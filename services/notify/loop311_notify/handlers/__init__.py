@@ -22,6 +22,7 @@ from .integrations import (
     redeliver,
     register_webhook,
     revoke_integrator,
+    settle_webhook_bindings,
     update_webhook,
     webhooks_listening,
 )
@@ -56,7 +57,7 @@ __all__ = [
     "create_integrator", "delete_webhook", "delivery_log", "due_webhooks", "get_webhook",
     "handle_public_event", "lease_webhook_work", "list_integrators", "list_webhooks",
     "record_webhook_outcome", "redeliver", "register_webhook", "revoke_integrator",
-    "update_webhook", "webhooks_listening",
+    "settle_webhook_bindings", "update_webhook", "webhooks_listening",
     "broadcast_report", "cancel_broadcast", "confirm_subscription", "expand_broadcasts",
     "follow_request_by_push", "import_topics", "leave_subscription", "send_due_area_digests",
     "start_broadcast", "subscribe",

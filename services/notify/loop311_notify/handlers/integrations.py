@@ -17,6 +17,7 @@ from ..adapters.broker_accounts import (
     queue_prefix,
     username_of,
 )
+from ..adapters.webhook_bindings import WebhookBindings
 from ..commands import (
     CreateIntegrator,
     Redeliver,
@@ -83,14 +84,32 @@ def checked_event_types(event_types: list[str]) -> list[str]:
     return sorted(set(event_types))
 
 
-def register_webhook(uow, command: RegisterWebhook, targets: Targets) -> dict:
+def register_webhook(uow, command: RegisterWebhook, targets: Targets,
+                     bindings: WebhookBindings) -> dict:
     event_types = checked_event_types(command.event_types)
     targets.check(command.url)
     secret = new_secret()
+    uow.integrations.lock_bindings()
     webhook_id = uow.integrations.add_webhook(command.url, event_types, command.description,
                                               command.owner_email, secret, command.created_by,
                                               utcnow())
+    # Before the commit: a committed webhook always has its queues bound.
+    bindings.bind(event_types)
     return {**webhook_answer(uow.integrations.webhook(webhook_id)), "secret": secret}
+
+
+def settle_webhook_bindings(uow, bindings: WebhookBindings) -> set[str]:
+    """Bind the webhook queue of every type a webhook wants and unbind the others; the
+    types bound. Called after a webhook is deleted or changed, and when notify starts.
+
+    Under the lock registrations take, so a webhook registered meanwhile has either
+    committed (and is seen here) or binds its types after this."""
+    uow.integrations.lock_bindings()
+    wanted = uow.integrations.wanted_event_types()
+    bindings.bind(sorted(wanted))
+    bindings.unbind([event_type for event_type in PUBLIC_EVENT_TYPES
+                     if event_type not in wanted])
+    return wanted
 
 
 def webhook_answer(row) -> dict:
@@ -116,13 +135,17 @@ def existing_webhook(uow, webhook_id: str, for_update: bool = False):
     return row
 
 
-def update_webhook(uow, command: UpdateWebhook, targets: Targets) -> dict:
+def update_webhook(uow, command: UpdateWebhook, targets: Targets,
+                   bindings: WebhookBindings) -> dict:
+    """A type the webhook no longer wants stays bound until `settle_webhook_bindings`."""
     existing_webhook(uow, command.webhook_id, for_update=True)
     changes = dict(command.changes)
     if "url" in changes:
         targets.check(changes["url"])
     if "event_types" in changes:
         changes["event_types"] = checked_event_types(changes["event_types"])
+        uow.integrations.lock_bindings()
+        bindings.bind(changes["event_types"])
     if changes.get("status") == "active":
         changes.update(failing_since=None, disabled_at=None)  # the owner says it is fixed
     uow.integrations.change_webhook(command.webhook_id, **changes)

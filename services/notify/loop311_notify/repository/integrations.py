@@ -6,6 +6,8 @@ from datetime import datetime
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
+from loop311_shared.db import lock_for_transaction
+
 from ..models import integrators, webhook_attempts, webhook_deliveries, webhook_events, webhooks
 
 PUBLIC_COLUMNS = [column for column in webhooks.c if column.name != "secret"]
@@ -64,6 +66,15 @@ class IntegrationRepository:
         self.session.execute(delete(webhook_deliveries).where(
             webhook_deliveries.c.webhook_id == webhook_id))
         self.session.execute(delete(webhooks).where(webhooks.c.id == webhook_id))
+
+    def lock_bindings(self) -> None:
+        """Held until commit by whoever binds or unbinds the webhook queues."""
+        lock_for_transaction(self.session, "webhook queue bindings")
+
+    def wanted_event_types(self) -> set[str]:
+        """The types of every webhook, a disabled one too (it may be made active again)."""
+        rows = self.session.execute(select(webhooks.c.event_types)).scalars()
+        return {event_type for event_types in rows for event_type in event_types}
 
     def listening(self, event_type: str) -> list[str]:
         """Webhooks that take `event_type` now or once resumed (not disabled ones)."""
