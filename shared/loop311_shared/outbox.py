@@ -16,12 +16,12 @@ from loop311_contracts.envelope import make_envelope
 
 def record_event(session: Session, outbox: Table, event_type: str, subject: str, data: dict) -> dict:
     envelope = make_envelope(event_type, subject, data)
-    session.execute(insert(outbox).values(
-        event_id=envelope["id"],
-        event_type=event_type,
-        exchange=contract_for(event_type).exchange,
-        envelope=envelope,
-    ))
+    session.execute(insert(outbox), {
+        "event_id": envelope["id"],
+        "event_type": event_type,
+        "exchange": contract_for(event_type).exchange,
+        "envelope": envelope,
+    })
     return envelope
 
 

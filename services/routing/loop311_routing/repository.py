@@ -48,12 +48,12 @@ class DirectoryRepository(reference_data.ImportedVersions):
     def record_assignment(self, request_id: str, service_code: str, at: datetime, *, lat, long,
                           jurisdiction_id=None, department_code=None, assignee_id=None,
                           rule_id=None, triage_reason=None, category_suggestions=()) -> None:
-        self.session.execute(insert(assignments).values(
-            request_id=request_id, service_code=service_code, assigned_at=at, lat=lat, long=long,
-            jurisdiction_id=jurisdiction_id, department_code=department_code,
-            assignee_id=assignee_id, rule_id=rule_id,
-            state="triage" if triage_reason else "assigned", triage_reason=triage_reason,
-            category_suggestions=list(category_suggestions)))
+        self.session.execute(insert(assignments), {
+            "request_id": request_id, "service_code": service_code, "assigned_at": at,
+            "lat": lat, "long": long, "jurisdiction_id": jurisdiction_id,
+            "department_code": department_code, "assignee_id": assignee_id, "rule_id": rule_id,
+            "state": "triage" if triage_reason else "assigned", "triage_reason": triage_reason,
+            "category_suggestions": list(category_suggestions)})
 
     def assignment(self, request_id: str, for_update: bool = False):
         query = select(assignments).where(assignments.c.request_id == request_id)
@@ -100,5 +100,5 @@ class DirectoryRepository(reference_data.ImportedVersions):
         return turn
 
     def set_turn(self, rule_id: str, turn: int) -> None:
-        self.session.execute(update(rotations).where(rotations.c.rule_id == rule_id)
-                             .values(turn=turn))
+        self.session.execute(update(rotations).where(rotations.c.rule_id == rule_id),
+                             {"turn": turn})

@@ -34,10 +34,10 @@ class SlaRepository(reference_data.ImportedVersions):
         return self.session.execute(query.with_for_update() if for_update else query).first()
 
     def open_clock(self, request_id: str, **values) -> None:
-        self.session.execute(insert(clocks).values(request_id=request_id, **values))
+        self.session.execute(insert(clocks), {"request_id": request_id, **values})
 
     def update_clock(self, request_id: str, **values) -> None:
-        self.session.execute(update(clocks).where(clocks.c.request_id == request_id).values(**values))
+        self.session.execute(update(clocks).where(clocks.c.request_id == request_id), values)
 
     def open_clocks_in(self, jurisdiction_id: str, paused: bool) -> list:
         """The jurisdiction's started, open clocks that are (or are not) paused, locked."""

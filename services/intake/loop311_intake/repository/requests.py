@@ -18,16 +18,16 @@ class RequestRepository:
 
     def add_contact(self, contact: dict, callback: str | None) -> str:
         contact_ref = str(uuid.uuid4())
-        self.session.execute(insert(contacts).values(contact_ref=contact_ref, callback=callback,
-                                                     **contact))
+        self.session.execute(insert(contacts), {"contact_ref": contact_ref, "callback": callback,
+                                                **contact})
         return contact_ref
 
     def add(self, now: datetime, **values) -> tuple[int, str]:
         """Store a new open request and its first note; return its id and token."""
         token = str(uuid.uuid4())
-        row_id = self.session.execute(insert(service_requests).values(
-            status="open", requested_at=now, updated_at=now, token=token, **values,
-        )).inserted_primary_key[0]
+        row_id = self.session.execute(insert(service_requests), {
+            "status": "open", "requested_at": now, "updated_at": now, "token": token, **values,
+        }).inserted_primary_key[0]
         self.add_note(row_id, "opened", "Request received", now)
         return row_id, token
 
@@ -40,9 +40,9 @@ class RequestRepository:
 
     def add_note(self, request_id: int, type_: str, summary: str, now: datetime,
                  visibility: str = "public", author: str | None = None) -> int:
-        return self.session.execute(insert(request_notes).values(
-            request_id=request_id, type=type_, summary=summary, datetime=now,
-            visibility=visibility, author=author)).inserted_primary_key[0]
+        return self.session.execute(insert(request_notes), {
+            "request_id": request_id, "type": type_, "summary": summary, "datetime": now,
+            "visibility": visibility, "author": author}).inserted_primary_key[0]
 
     def add_image(self, request_id: int, filename: str, photo, media_base: str,
                   original=None) -> None:
@@ -115,8 +115,8 @@ class RequestRepository:
             .limit(limit)).all()
 
     def touch(self, request_id: int, now: datetime, **values) -> None:
-        self.session.execute(update(service_requests).where(service_requests.c.id == request_id)
-                             .values(updated_at=now, **values))
+        self.session.execute(update(service_requests).where(service_requests.c.id == request_id),
+                             {"updated_at": now, **values})
 
     def lock_neighbourhood(self, keys: list[str]) -> None:
         # Nearby reports of one category take turns, so two reports of one pothole cannot

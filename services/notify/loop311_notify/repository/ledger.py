@@ -35,16 +35,16 @@ class LedgerRepository:
 
     def add_request(self, request_id: str, service_name: str, contact_ref: str | None,
                     priority: str = "normal") -> None:
-        self.session.execute(insert(known_requests).values(
-            request_id=request_id, service_name=service_name, contact_ref=contact_ref,
-            priority=priority))
+        self.session.execute(insert(known_requests), {
+            "request_id": request_id, "service_name": service_name, "contact_ref": contact_ref,
+            "priority": priority})
 
     def add_recipient(self, contact_ref: str, request_id: str, email: str | None, phone: str | None,
                       first_name: str | None, language: str | None = None,
                       request_token: str | None = None) -> None:
-        self.session.execute(insert(recipients).values(
-            contact_ref=contact_ref, email=email, phone=phone, first_name=first_name,
-            request_id=request_id, language=language, request_token=request_token))
+        self.session.execute(insert(recipients), {
+            "contact_ref": contact_ref, "email": email, "phone": phone, "first_name": first_name,
+            "request_id": request_id, "language": language, "request_token": request_token})
 
     def reporters(self, request_id: str):
         """(service_name, priority, first_reporter, contact_ref, email, phone, first_name,
@@ -98,11 +98,12 @@ class LedgerRepository:
                        values: dict | None = None, lane: str = "direct",
                        unsubscribe_url: str | None = None) -> None:
         """Queue one message, to go at `send_at` (default: now)."""
-        self.session.execute(insert(deliveries).values(
-            dedupe_key=dedupe_key, request_id=request_id, channel=channel, recipient=recipient,
-            subject=subject, body=body, html=html, kind=kind, status="pending", attempts=0,
-            created_at=now, next_attempt_at=send_at or now, contact_ref=contact_ref,
-            language=language, values=values, lane=lane, unsubscribe_url=unsubscribe_url))
+        self.session.execute(insert(deliveries), {
+            "dedupe_key": dedupe_key, "request_id": request_id, "channel": channel,
+            "recipient": recipient, "subject": subject, "body": body, "html": html, "kind": kind,
+            "status": "pending", "attempts": 0, "created_at": now,
+            "next_attempt_at": send_at or now, "contact_ref": contact_ref, "language": language,
+            "values": values, "lane": lane, "unsubscribe_url": unsubscribe_url})
 
     def queue_many(self, rows: list[dict]) -> int:
         """Queue many pending messages at once (a broadcast's batch); a row whose key is
