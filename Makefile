@@ -66,7 +66,7 @@ run: install
 
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest --durations=25
 
 test-unit: install
 	$(BIN)/python -m pytest tests/unit
