@@ -16,7 +16,7 @@ from kombu.pools import connections
 from nameko.amqp.publish import Publisher
 from nameko.constants import AMQP_URI_CONFIG_KEY, PERSISTENT
 from nameko.exceptions import ContainerBeingKilled
-from nameko.messaging import Consumer
+from nameko.messaging import Consumer, QueueConsumer
 from nameko.utils import sanitize_url
 
 from loop311_contracts.catalog import BOUND_BY_CONSUMER, CATALOG, contract_for
@@ -42,11 +42,27 @@ ATTEMPT_HEADER = "x-loop311-attempt"
 ERROR_HEADER = "x-loop311-error"
 
 
+class StoppableQueueConsumer(QueueConsumer):
+    """nameko's QueueConsumer, except that it can stop while it still waits for the broker.
+
+    In nameko 2.14 every consumer that unregisters before the broker was first reached
+    signals the last one gone; the second signal fails an assertion, the container's stop
+    raises, and the process never exits: a SIGTERM during a broker outage hung until the
+    SIGKILL came."""
+
+    def unregister_provider(self, provider):
+        if not self._consumers_ready.ready() and self._last_provider_unregistered.ready():
+            return
+        super().unregister_provider(provider)
+
+
 class EventHandler(Consumer):
     """Consume one catalog event type from this service's durable queue.
 
     The decorated method receives a validated, upcast `Event`.
     """
+
+    queue_consumer = StoppableQueueConsumer()
 
     def __init__(self, event_type, consumer=None, **kwargs):
         contract_for(event_type)  # fail at import time on a typo

@@ -5,6 +5,7 @@ with classic queues and with quorum queues (QUEUE_TYPE).
 
 These stop and start the machine's own RabbitMQ application and PostgreSQL cluster, and
 always start them again."""
+import signal
 import subprocess
 import threading
 import time
@@ -61,9 +62,15 @@ def test_a_service_started_while_the_broker_is_down_waits_and_becomes_ready(suit
     rabbit("stop_app")
     try:
         suite.start("routing")
+        suite.start("sla")
         live = suite.url("routing", "/health/live")
         wait_until(lambda: status(live) == 200, timeout=60, message="routing never went live")
         assert status(suite.url("routing", "/health/ready")) == 503
+        # An operator stopping a service that still waits for the broker: it exits at once.
+        wait_until(lambda: status(suite.url("sla", "/health/live")) == 200, timeout=60,
+                   message="sla never went live")
+        suite.processes["sla"].send_signal(signal.SIGTERM)
+        assert suite.processes["sla"].wait(timeout=15) is not None
     finally:
         rabbit("start_app")
     wait_until(lambda: status(suite.url("routing", "/health/ready")) == 200, timeout=90,
