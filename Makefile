@@ -34,7 +34,7 @@ run: export FCM_ACCESS_TOKEN ?= local-fcm-token
 run: export JURISDICTION_ID ?= pinellas-county
 PACKAGES := -e contracts -e shared -e services/intake -e services/routing -e services/sla -e services/notify
 
-.PHONY: install run test test-unit bench profile clean
+.PHONY: install run test test-unit test-integration-first test-integration-rest bench profile clean
 
 install: $(VENV)/.installed
 
@@ -64,12 +64,28 @@ run: install
 	@echo "           checkout, New Haven's resident reports teach intake's category model"
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
 
+# The end-to-end tests stop and start this machine's broker and database, so they run
+# alone; then the unit tests and the integration tests, in two halves, run side by side
+# (each test has its own vhost and databases). Each part's output is printed whole when
+# it ends, with its slowest tests.
+PYTEST := $(BIN)/python -m pytest --durations=10
+FIRST_HALF := tests/integration/test_[a-n]*.py tests/integration/test_open311_*.py
+
 test: install
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest --durations=25
+	$(PYTEST) tests/e2e
+	$(MAKE) --no-print-directory -j3 --output-sync=target test-unit test-integration-first \
+		test-integration-rest
 
 test-unit: install
-	$(BIN)/python -m pytest tests/unit
+	$(PYTEST) tests/unit
+
+test-integration-first: install
+	$(PYTEST) $(FIRST_HALF)
+
+test-integration-rest: install
+	$(PYTEST) tests/integration $(foreach half,$(FIRST_HALF),--ignore-glob='$(half)')
+
 
 bench: install
 	$(BIN)/python bench/category_inference.py

@@ -1,10 +1,12 @@
-"""Webhook bookkeeping without an endpoint: the fan-out, the retry schedule, disabling an
-endpoint that keeps failing (its owner told), where a webhook may not point, and a
-registration the broker cannot bind."""
+"""Webhook bookkeeping without an endpoint, on PostgreSQL and the broker: the fan-out, the
+retry schedule, disabling an endpoint that keeps failing (its owner told), where a webhook
+may not point, and a registration the broker cannot bind."""
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 import loop311_notify
 from loop311_notify import handlers
@@ -15,6 +17,7 @@ from loop311_notify.domain.webhooks import RetrySchedule, Targets
 from loop311_notify.models import deliveries, webhook_deliveries, webhooks
 from loop311_notify.unit_of_work import NotifyUnitOfWork
 from loop311_shared.clock import as_utc
+from loop311_shared.db import make_engine, migrate
 from loop311_shared.errors import Unavailable, Unprocessable
 from loop311_shared.unit_of_work import apply_once, run
 from support import received_event
@@ -25,9 +28,12 @@ T0 = datetime(2026, 11, 20, 9, 0, tzinfo=timezone.utc)
 
 
 @pytest.fixture
-def session(migrated_session):
-    with migrated_session(loop311_notify) as session:
+def session(new_database):
+    engine = make_engine(new_database("notify"))
+    migrate(engine, Path(loop311_notify.__file__).parent / "migrations")
+    with Session(engine) as session:
         yield session
+    engine.dispose()
 
 
 @pytest.fixture
