@@ -34,7 +34,7 @@ run: export FCM_ACCESS_TOKEN ?= local-fcm-token
 run: export JURISDICTION_ID ?= pinellas-county
 PACKAGES := -e contracts -e shared -e services/intake -e services/routing -e services/sla -e services/notify
 
-.PHONY: install run test test-unit test-integration-first test-integration-rest bench profile clean
+.PHONY: install run test test-e2e test-unit test-integration-first test-integration-rest bench profile clean
 
 install: $(VENV)/.installed
 
@@ -64,18 +64,21 @@ run: install
 	@echo "           checkout, New Haven's resident reports teach intake's category model"
 	PATH=$(CURDIR)/$(BIN):$$PATH $(BIN)/honcho start -f Procfile
 
-# The end-to-end tests stop and start this machine's broker and database, so they run
-# alone; then the unit tests and the integration tests, in two halves, run side by side
-# (each test has its own vhost and databases). Each part's output is printed whole when
-# it ends, with its slowest tests.
+# The end-to-end tests stop and start this machine's broker and database: beside them run
+# only the unit tests, which use neither. Then the integration tests run in two halves side
+# by side (each test has its own vhost and databases). Each part's output is printed whole
+# when it ends, with its slowest tests.
 PYTEST := $(BIN)/python -m pytest --durations=10
 FIRST_HALF := tests/integration/test_[a-n]*.py tests/integration/test_open311_*.py
+PARALLEL := $(MAKE) --no-print-directory -j2 --output-sync=target
 
 test: install
 	$(BIN)/ruff check .
+	$(PARALLEL) test-e2e test-unit
+	$(PARALLEL) test-integration-first test-integration-rest
+
+test-e2e: install
 	$(PYTEST) tests/e2e
-	$(MAKE) --no-print-directory -j3 --output-sync=target test-unit test-integration-first \
-		test-integration-rest
 
 test-unit: install
 	$(PYTEST) tests/unit
