@@ -100,7 +100,7 @@ class WebhookDispatcher(NotifyDrain):
 
     def drain(self) -> int:
         if not self.bindings_settled:
-            self._settle_bindings()
+            self.settle_bindings()
         with self.session() as session:
             due = run(self._unit_of_work(session), handlers.due_webhooks, utcnow())
         for webhook_id in due:
@@ -109,9 +109,11 @@ class WebhookDispatcher(NotifyDrain):
                 self.container.spawn_managed_thread(partial(self._serve, webhook_id))
         return len(due)
 
-    def _settle_bindings(self) -> None:
-        """Once per start (and again on later passes until it works): the webhook queues
-        bound as the webhooks want, whatever a crash or an older release left."""
+    def settle_bindings(self) -> None:
+        """The webhook queues bound as the webhooks want: when notify starts (undoing what
+        a crash or an older release left), after a webhook is deleted or changed, and again
+        on later passes until it works."""
+        self.bindings_settled = False
         try:
             with self.session() as session:
                 bound = run(self._unit_of_work(session), handlers.settle_webhook_bindings,

@@ -1,6 +1,5 @@
 """notify's integration API (admin token): integrators' broker accounts and webhooks.
 NotifyService inherits these entrypoints; the webhook fan-out and dispatcher are there."""
-import logging
 from functools import partial
 
 from nameko.constants import AMQP_URI_CONFIG_KEY
@@ -12,7 +11,6 @@ from loop311_shared.web import Doc, http, json_object, json_response, load
 
 from . import handlers
 from .adapters.broker_accounts import BrokerAccounts, vhost_of
-from .adapters.webhook_bindings import WebhookBindings
 from .commands import CreateIntegrator, Redeliver, RegisterWebhook, UpdateWebhook
 from .domain.webhooks import targets_from
 from .schemas import (
@@ -22,8 +20,6 @@ from .schemas import (
     WebhookChangeSchema,
     WebhookSchema,
 )
-
-log = logging.getLogger(__name__)
 
 ADMIN = {"tags": ("integrations",), "security": "admin"}
 
@@ -66,7 +62,7 @@ class IntegrationEndpoints:
         wanted = load(WebhookSchema(), json_object(request))
         answer = run(self._unit_of_work(), partial(handlers.register_webhook,
                                                    targets=self._targets(),
-                                                   bindings=self._webhook_bindings()),
+                                                   bindings=self.webhook_dispatcher.bindings),
                      RegisterWebhook(wanted["url"], wanted["event_types"],
                                      wanted["description"], wanted["owner_email"], admin))
         self.webhook_dispatcher.wake.set()
@@ -93,10 +89,10 @@ class IntegrationEndpoints:
         changes = load(WebhookChangeSchema(), json_object(request))
         answer = run(self._unit_of_work(), partial(handlers.update_webhook,
                                                    targets=self._targets(),
-                                                   bindings=self._webhook_bindings()),
+                                                   bindings=self.webhook_dispatcher.bindings),
                      UpdateWebhook(webhook_id, changes))
         if "event_types" in changes:
-            self._settle_webhook_bindings()
+            self.webhook_dispatcher.settle_bindings()
         self.webhook_dispatcher.wake.set()
         return json_response(answer)
 
@@ -106,7 +102,7 @@ class IntegrationEndpoints:
     def delete_webhook(self, request, webhook_id):
         token_holder(request, self.settings.admin_api_tokens)
         run(self._unit_of_work(), handlers.delete_webhook, webhook_id)
-        self._settle_webhook_bindings()
+        self.webhook_dispatcher.settle_bindings()
         return Response(status=204)
 
     @http("GET", "/integrations/v1/webhooks/<string:webhook_id>/deliveries", doc=Doc(
@@ -144,19 +140,6 @@ class IntegrationEndpoints:
     def _broker_accounts(self) -> BrokerAccounts:
         return BrokerAccounts(self.settings.rabbitmq_management_url,
                               vhost_of(self.config[AMQP_URI_CONFIG_KEY]))
-
-    def _webhook_bindings(self) -> WebhookBindings:
-        return WebhookBindings(self.config[AMQP_URI_CONFIG_KEY], self.settings.queue_type)
-
-    def _settle_webhook_bindings(self) -> None:
-        """After the change is committed: a failure here leaves a queue bound that no
-        webhook wants (harmless, settled when notify next starts), so it only warns."""
-        try:
-            run(self._unit_of_work(), handlers.settle_webhook_bindings,
-                self._webhook_bindings())
-        except Exception:
-            log.warning("webhook queue bindings not settled; notify settles them when it "
-                        "next starts", exc_info=True)
 
     def _targets(self):
         return targets_from(self.settings, self.config[AMQP_URI_CONFIG_KEY])
