@@ -50,9 +50,11 @@ class NotifySettings(RateLimitedSettings):
 
     default_phone_region: str = Field("US", min_length=2, max_length=2, description="Where "
                                       "subscribers' phone numbers without a country code are")
-    mail_senders: int = Field(4, ge=1, le=64, description="Emails in flight at once per "
+    mail_senders: int = Field(1, ge=1, le=64, description="Emails in flight at once per "
                               "replica, each over its own SMTP session (the ledger hands each "
-                              "message to one sender only)")
+                              "message to one sender only). A crash may send each message that "
+                              "was in flight once more, so more than 1 trades that promise "
+                              "for throughput")
     email_rate_per_second: float = Field(0, ge=0, description="Emails per second the SMTP "
                                          "provider allows, shared by every replica; 0: unpaced")
     push_rate_per_second: float = Field(0, ge=0, description="Push messages per second, "
