@@ -48,12 +48,32 @@ class StoppableQueueConsumer(QueueConsumer):
     In nameko 2.14 every consumer that unregisters before the broker was first reached
     signals the last one gone; the second signal fails an assertion, the container's stop
     raises, and the process never exits: a SIGTERM during a broker outage hung until the
-    SIGKILL came."""
+    SIGKILL came.
+
+    It also tells whether it is `consuming`: after a broker restart the consumers come back
+    on kombu's backoff, seconds after the broker answers again, and readiness waits for
+    them."""
+
+    consuming = False  # attached to the broker now, not only once since the start
 
     def unregister_provider(self, provider):
         if not self._consumers_ready.ready() and self._last_provider_unregistered.ready():
             return
         super().unregister_provider(provider)
+
+    def on_consume_ready(self, connection, channel, consumers, **kwargs):
+        self.consuming = True
+        super().on_consume_ready(connection, channel, consumers, **kwargs)
+
+    def on_connection_error(self, exc, interval):
+        self.consuming = False
+        super().on_connection_error(exc, interval)
+
+    def consume(self, *args, **kwargs):
+        try:
+            yield from super().consume(*args, **kwargs)
+        finally:
+            self.consuming = False
 
 
 class EventHandler(Consumer):

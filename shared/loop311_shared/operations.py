@@ -6,11 +6,12 @@ and `metrics` (a `metrics.Metrics`).
 from marshmallow import Schema, fields
 from nameko.constants import AMQP_URI_CONFIG_KEY
 from nameko.dependency_providers import Config
+from nameko.extensions import DependencyProvider
 from sqlalchemy import text
 from werkzeug.wrappers import Response
 
 from .logs import LogContext
-from .messaging import broker_reachable
+from .messaging import StoppableQueueConsumer, broker_reachable
 from .web import Doc, http, json_response
 
 
@@ -18,11 +19,23 @@ class HealthSchema(Schema):
     status = fields.String(metadata={"enum": ["ok", "degraded", "ready", "not ready"]})
     database = fields.String(metadata={"enum": ["ok", "unreachable"]})
     broker = fields.String(metadata={"enum": ["ok", "unreachable"]})
+    consumers = fields.String(metadata={"enum": ["ok", "waiting"]})
+
+
+class Consuming(DependencyProvider):
+    """Whether this service's event consumers are attached to the broker now: the broker
+    answering a new connection does not say that they came back after it restarted."""
+
+    def get_dependency(self, worker_ctx):
+        consumers = [extension for extension in self.container.extensions
+                     if isinstance(extension, StoppableQueueConsumer)]
+        return lambda: all(consumer.consuming for consumer in consumers)
 
 
 class OperationalEndpoints:
     config = Config()
     log_context = LogContext()
+    consuming = Consuming()
 
     @http("GET", "/health", doc=Doc("Whether the database and the broker answer",
                                      tags=("operations",),
@@ -41,11 +54,12 @@ class OperationalEndpoints:
         return json_response({"status": "live"})
 
     @http("GET", "/health/ready", doc=Doc(
-        "Whether it can do its work: database reachable and migrated, broker reachable (for "
-        "a readiness probe)", tags=("operations",),
+        "Whether it can do its work: database reachable and migrated, broker reachable, "
+        "event consumers attached (for a readiness probe)", tags=("operations",),
         answers={200: ("Ready", HealthSchema), 503: ("Not ready", HealthSchema)}))
     def ready(self, request):
         checks = self._checks(migrated=True)
+        checks["consumers"] = "ok" if self.consuming() else "waiting"
         ready = all(state == "ok" for state in checks.values())
         self.metrics.set_gauge("loop311_ready", "1 when the last readiness check passed",
                                1 if ready else 0, service=self.name)

@@ -34,6 +34,18 @@ def rabbit(action: str) -> None:
         subprocess.run(["rabbitmqctl", "-q", "await_startup"], check=True, timeout=120)
 
 
+def queue_consumers(vhost: str) -> dict[str, int]:
+    """Each queue's consumers, as the broker's channels list them (the management API and a
+    quorum queue's own count lag by seconds)."""
+    def listing(*command):
+        return subprocess.run(["rabbitmqctl", "-q", *command, "-p", vhost, "--no-table-headers"],
+                              check=True, timeout=60, capture_output=True, text=True).stdout
+    counts = {line.split()[0]: 0 for line in listing("list_queues", "name").splitlines()}
+    for line in listing("list_consumers", "queue_name").splitlines():
+        counts[line.split()[0]] += 1
+    return counts
+
+
 def postgresql(action: str) -> None:
     version = next(Path("/etc/postgresql").iterdir()).name
     subprocess.run(["pg_ctlcluster", "--skip-systemctl-redirect", version, "main", action],
@@ -58,7 +70,8 @@ def suite(request, tmp_path, rabbit_config, new_database, smtp_sink):
     local.stop_all()
 
 
-def test_a_service_started_while_the_broker_is_down_waits_and_becomes_ready(suite):
+def test_a_service_started_while_the_broker_is_down_waits_and_becomes_ready(suite,
+                                                                         rabbit_config):
     rabbit("stop_app")
     try:
         suite.start("routing")
@@ -75,6 +88,12 @@ def test_a_service_started_while_the_broker_is_down_waits_and_becomes_ready(suit
         rabbit("start_app")
     wait_until(lambda: status(suite.url("routing", "/health/ready")) == 200, timeout=90,
                message="routing never became ready after the broker came back")
+    # Ready means consuming: kombu's backoff brings consumers back up to 30 s after the
+    # broker answers a new connection, and a probe must not route traffic before that.
+    idle = [name for name, consumers in queue_consumers(rabbit_config["vhost"]).items()
+            if name.startswith("loop311.routing.") and ".retry." not in name
+            and not name.endswith(".dead") and consumers == 0]
+    assert idle == []
     assert suite.processes["routing"].poll() is None
     assert "unreachable" in suite.log("routing")
 
