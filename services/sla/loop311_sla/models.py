@@ -56,6 +56,7 @@ clocks = Table(
     Column("notes", JSON),
 )
 Index("ix_clocks_opened_at", clocks.c.opened_at)
+Index("ix_clocks_backlog", clocks.c.department_code, clocks.c.service_code, clocks.c.closed_at)
 Index("ix_clocks_overdue", clocks.c.resolve_due_at,
       postgresql_where=text("closed_at IS NULL"), sqlite_where=text("closed_at IS NULL"))
 

@@ -54,11 +54,15 @@ class SlaRepository(reference_data.ImportedVersions):
         self.update_clock(request_id, notes=[*notes, {"at": at.isoformat(), "note": note}])
 
     def backlog_and_recent_closes(self, department_code, service_code, since: datetime) -> tuple[int, int]:
-        """Open requests of this category in this department, and how many it closed since."""
+        """Open requests of this category in this department, and how many it closed since.
+
+        Two counts, each an index-only range of ix_clocks_backlog: one count filtered two
+        ways would read every clock the category ever had (60 ms at a million clocks)."""
         same = (clocks.c.department_code == department_code) & (clocks.c.service_code == service_code)
         open_now, closed = self.session.execute(select(
-            func.count().filter(clocks.c.closed_at.is_(None)),
-            func.count().filter(clocks.c.closed_at >= since)).where(same)).one()
+            select(func.count()).where(same, clocks.c.closed_at.is_(None)).scalar_subquery(),
+            select(func.count()).where(same, clocks.c.closed_at >= since).scalar_subquery(),
+        )).one()
         return open_now, closed
 
     def open_and_overdue_by_department(self, now: datetime) -> list:

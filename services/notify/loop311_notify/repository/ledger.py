@@ -2,7 +2,7 @@
 delivery ledger, and residents' opt-outs."""
 from datetime import datetime
 
-from sqlalchemy import case, delete, func, insert, select, update
+from sqlalchemy import case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loop311_shared.clock import as_utc
@@ -75,12 +75,13 @@ class LedgerRepository:
 
     @staticmethod
     def _reachable():
+        # EXISTS probes the opt-outs' key for each recipient; IN (SELECT …) in a select
+        # list hashed the whole table, which only grows, on every call.
+        opted_out = exists().where(email_opt_outs.c.email == func.lower(recipients.c.email))
         return (recipients.c.contact_ref,
-                case((func.lower(recipients.c.email).in_(select(email_opt_outs.c.email)),
-                      None), else_=recipients.c.email).label("email"),
+                case((opted_out, None), else_=recipients.c.email).label("email"),
                 recipients.c.phone, recipients.c.first_name, recipients.c.language,
                 recipients.c.request_token)
-
 
     def service_name(self, request_id: str) -> str | None:
         return self.session.execute(select(known_requests.c.service_name)
