@@ -6,9 +6,22 @@ itself, so an export shows exactly what is in force and what came before.
 """
 import hashlib
 import json
+from functools import cache
 
 from marshmallow import Schema, fields
-from sqlalchemy import JSON, Column, DateTime, Integer, MetaData, String, Table, func, insert, select
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from .clock import iso, utcnow
@@ -48,6 +61,14 @@ def current_import(session: Session, table: Table, kind: str) -> dict | None:
             "document": row.document}
 
 
+@cache
+def _version_of(table: Table):
+    # Built once: asked on every event that uses reference data, and composing the
+    # statement cost more CPU than running it.
+    return (select(func.coalesce(func.max(table.c.version), 0))
+            .where(table.c.kind == bindparam("kind")))
+
+
 class ImportedVersions:
     """What a repository of one kind of reference data needs: the version in force, the
     document in force, and keeping a new import. Subclasses name the table and the kind."""
@@ -57,9 +78,8 @@ class ImportedVersions:
     session: Session
 
     def version(self) -> int:
-        return self.session.execute(
-            select(func.coalesce(func.max(self.versions_table.c.version), 0))
-            .where(self.versions_table.c.kind == self.kind)).scalar_one()
+        return self.session.execute(_version_of(self.versions_table),
+                                    {"kind": self.kind}).scalar_one()
 
     def current_import(self) -> dict | None:
         return current_import(self.session, self.versions_table, self.kind)

@@ -2,7 +2,7 @@
 and the reads commands need from it. The catalog is configuration: it changes only by
 an admin import, and a category left out of an import is retired, never deleted, so the
 requests filed under it keep their name."""
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from loop311_shared.reference_data import ImportedVersions
@@ -11,6 +11,13 @@ from ..domain.categorize import describing_text
 from ..models import configuration_versions, service_attributes, service_catalog
 
 KIND = "catalog"
+# Built once, read on every report: composing it cost more CPU than running it.
+ACTIVE_SERVICE = select(service_catalog).where(
+    service_catalog.c.service_code == bindparam("service_code"),
+    service_catalog.c.active.is_(True))
+ATTRIBUTE_DEFINITIONS = (select(service_attributes)
+                         .where(service_attributes.c.service_code == bindparam("service_code"))
+                         .order_by(service_attributes.c.order))
 
 
 class CatalogRepository(ImportedVersions):
@@ -22,14 +29,10 @@ class CatalogRepository(ImportedVersions):
 
     def service(self, service_code: str):
         """The active category with this code, or None."""
-        return self.session.execute(
-            select(service_catalog).where(service_catalog.c.service_code == service_code,
-                                          service_catalog.c.active.is_(True))).first()
+        return self.session.execute(ACTIVE_SERVICE, {"service_code": service_code}).first()
 
     def attribute_definitions(self, service_code: str):
-        return self.session.execute(select(service_attributes)
-                                    .where(service_attributes.c.service_code == service_code)
-                                    .order_by(service_attributes.c.order)).all()
+        return self.session.execute(ATTRIBUTE_DEFINITIONS, {"service_code": service_code}).all()
 
     def text_menu(self) -> list[tuple[str, str]]:
         """(code, name) of the categories a texter may pick: those open to anonymous reports."""
