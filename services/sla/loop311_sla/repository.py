@@ -60,7 +60,8 @@ class SlaRepository(reference_data.ImportedVersions):
         """Open requests of this category in this department, and how many it closed since.
 
         Two counts, each an index-only range of ix_clocks_backlog: one count filtered two
-        ways would read every clock the category ever had (60 ms at a million clocks)."""
+        ways read every clock the category ever had (74 ms against 0.73 ms at a million
+        clocks, bench/sla_scale.py)."""
         same = (clocks.c.department_code == department_code) & (clocks.c.service_code == service_code)
         open_now, closed = self.session.execute(select(
             select(func.count()).where(same, clocks.c.closed_at.is_(None)).scalar_subquery(),
