@@ -24,6 +24,10 @@ class Recording:
     def __init__(self, directory: Path, pids: dict[str, int]):
         self.directory = Path(directory)
         self.pids = pids
+        # A profile left by an earlier run would pass for this one's, and the service
+        # be stopped before it wrote its own.
+        for name in pids:
+            (self.directory / f"{name}.pstat").unlink(missing_ok=True)
         for pid in pids.values():
             os.kill(pid, signal.SIGUSR1)
 

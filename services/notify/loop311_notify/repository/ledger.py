@@ -2,7 +2,7 @@
 delivery ledger, and residents' opt-outs."""
 from datetime import datetime
 
-from sqlalchemy import case, delete, exists, func, insert, select, update
+from sqlalchemy import bindparam, case, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from loop311_shared.clock import as_utc
@@ -21,6 +21,36 @@ from ..models import (
     staff,
 )
 from .due_items import DueItems
+
+
+def _reachable():
+    # EXISTS probes the opt-outs' key for each recipient; IN (SELECT …) in a select list
+    # hashed the whole table, which only grows, on every call.
+    opted_out = exists().where(email_opt_outs.c.email == func.lower(recipients.c.email))
+    return (recipients.c.contact_ref,
+            case((opted_out, None), else_=recipients.c.email).label("email"),
+            recipients.c.phone, recipients.c.first_name, recipients.c.language,
+            recipients.c.request_token)
+
+
+# The statements run for every event and every message, built once: composing one cost
+# more CPU than running it.
+REPORTERS = (select(known_requests.c.service_name, known_requests.c.priority,
+                    known_requests.c.contact_ref.label("first_reporter"), *_reachable())
+             .join(recipients, recipients.c.request_id == known_requests.c.request_id)
+             .where(known_requests.c.request_id == bindparam("request_id"))
+             .order_by(recipients.c.contact_ref))
+RECIPIENT = select(*_reachable()).where(recipients.c.contact_ref == bindparam("contact_ref"))
+HAS_DELIVERY = select(deliveries.c.id).where(deliveries.c.dedupe_key == bindparam("dedupe_key"))
+CLAIM_DUE = (select(deliveries)
+             .where(deliveries.c.channel == bindparam("channel"),
+                    deliveries.c.lane == bindparam("lane"), deliveries.c.status == "pending",
+                    deliveries.c.next_attempt_at <= bindparam("now"))
+             .order_by(deliveries.c.id).limit(bindparam("batch_size"))
+             .with_for_update(skip_locked=True))
+MARK_SENT = (update(deliveries).where(deliveries.c.id == bindparam("delivery_id"))
+             .values(attempts=bindparam("attempts"), status="sent",
+                     sent_at=bindparam("sent_at"), provider_id=bindparam("provider_id")))
 
 
 class LedgerRepository:
@@ -50,19 +80,11 @@ class LedgerRepository:
         """(service_name, priority, first_reporter, contact_ref, email, phone, first_name,
         language, request_token) of each reporter of a known request who can be reached,
         unsubscribed emails left out."""
-        return self.session.execute(
-            select(known_requests.c.service_name, known_requests.c.priority,
-                   known_requests.c.contact_ref.label("first_reporter"),
-                   *self._reachable())
-            .join(recipients, recipients.c.request_id == known_requests.c.request_id)
-            .where(known_requests.c.request_id == request_id)
-            .order_by(recipients.c.contact_ref)
-        ).all()
+        return self.session.execute(REPORTERS, {"request_id": request_id}).all()
 
     def recipient(self, contact_ref: str):
         """One reporter's contact (unsubscribed email left out), or None."""
-        return self.session.execute(select(*self._reachable())
-                                    .where(recipients.c.contact_ref == contact_ref)).first()
+        return self.session.execute(RECIPIENT, {"contact_ref": contact_ref}).first()
 
     def reporters_with_token(self, request_id: str, token: str | None):
         """The reporters of a request whose token is `token` (the proof residents show);
@@ -73,24 +95,13 @@ class LedgerRepository:
             query = query.where(recipients.c.request_token == token)
         return self.session.execute(query).all()
 
-    @staticmethod
-    def _reachable():
-        # EXISTS probes the opt-outs' key for each recipient; IN (SELECT …) in a select
-        # list hashed the whole table, which only grows, on every call.
-        opted_out = exists().where(email_opt_outs.c.email == func.lower(recipients.c.email))
-        return (recipients.c.contact_ref,
-                case((opted_out, None), else_=recipients.c.email).label("email"),
-                recipients.c.phone, recipients.c.first_name, recipients.c.language,
-                recipients.c.request_token)
-
     def service_name(self, request_id: str) -> str | None:
         return self.session.execute(select(known_requests.c.service_name)
                                     .where(known_requests.c.request_id == request_id)
                                     ).scalar_one_or_none()
 
     def has_delivery(self, dedupe_key: str) -> bool:
-        return self.session.execute(select(deliveries.c.id)
-                                    .where(deliveries.c.dedupe_key == dedupe_key)).first() is not None
+        return self.session.execute(HAS_DELIVERY, {"dedupe_key": dedupe_key}).first() is not None
 
     def queue_delivery(self, dedupe_key: str, request_id: str, channel: str, recipient: str,
                        subject: str, body: str, now: datetime, html: str | None = None,
@@ -138,13 +149,9 @@ class LedgerRepository:
         replicas: direct ones (about a request) before any bulk one (broadcasts, area
         alerts), so a broadcast never holds up the news of a request."""
         for lane in ("direct", "bulk"):
-            claimed = self.session.execute(
-                select(deliveries)
-                .where(deliveries.c.channel == channel, deliveries.c.lane == lane,
-                       deliveries.c.status == "pending", deliveries.c.next_attempt_at <= now)
-                .order_by(deliveries.c.id).limit(batch_size)
-                .with_for_update(skip_locked=True)
-            ).all()
+            claimed = self.session.execute(CLAIM_DUE, {"channel": channel, "lane": lane,
+                                                       "now": now, "batch_size": batch_size}
+                                           ).all()
             if claimed:
                 return claimed
         return []
@@ -160,8 +167,8 @@ class LedgerRepository:
 
     def mark_sent(self, delivery_id: int, attempts: int, sent_at: datetime,
                   provider_id: str | None = None) -> None:
-        self.session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
-            attempts=attempts, status="sent", sent_at=sent_at, provider_id=provider_id))
+        self.session.execute(MARK_SENT, {"delivery_id": delivery_id, "attempts": attempts,
+                                         "sent_at": sent_at, "provider_id": provider_id})
 
     def mark_status(self, delivery_id: int, status: str, error: str | None = None) -> None:
         self.session.execute(update(deliveries).where(deliveries.c.id == delivery_id).values(
