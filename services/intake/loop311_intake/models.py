@@ -6,12 +6,14 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     LargeBinary,
     MetaData,
     String,
     Table,
     Text,
+    text,
 )
 
 from loop311_shared.reference_data import configuration_versions_table
@@ -71,7 +73,7 @@ service_requests = Table(
     Column("attributes", JSON),
     Column("address_id", String(100)),
     Column("media_url", String(2000)),
-    Column("token", String(36), unique=True),
+    Column("token", String(36)),
     Column("status_notes", Text),
     Column("resolution", String(32)),
     Column("priority", String(16), nullable=False, server_default="normal"),
@@ -109,7 +111,8 @@ service_attributes = Table(
 request_notes = Table(
     "request_notes", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("request_id", BigInteger, ForeignKey("service_requests.id"), nullable=False),
+    Column("request_id", BigInteger, ForeignKey("service_requests.id"), nullable=False,
+           index=True),
     Column("type", String(32), nullable=False),
     Column("summary", Text, nullable=False),
     Column("datetime", DateTime(timezone=True), nullable=False),
@@ -147,7 +150,8 @@ sms_opt_outs = Table(
 media = Table(
     "media", metadata,
     Column("id", BigId, primary_key=True, autoincrement=True),
-    Column("request_id", BigInteger, ForeignKey("service_requests.id"), nullable=False),
+    Column("request_id", BigInteger, ForeignKey("service_requests.id"), nullable=False,
+           index=True),
     Column("filename", String(255), nullable=False),
     Column("content_type", String(100), nullable=False),
     Column("data", LargeBinary, nullable=False),
@@ -220,3 +224,24 @@ category_models = Table(
     Column("active", Boolean, nullable=False, server_default="0"),
     Column("activated_at", DateTime(timezone=True)),
 )
+
+# The indexes the migrations make, so that this module describes the whole schema
+# (tests/integration/test_schema_matches_models.py holds the two together).
+OPEN = text("status <> 'closed'")
+Index("ix_service_requests_token", service_requests.c.token, unique=True)
+Index("ix_service_requests_requested_at", service_requests.c.requested_at)
+Index("ix_service_requests_updated_at", service_requests.c.updated_at)
+Index("ix_service_requests_open_nearby", service_requests.c.service_code,
+      service_requests.c.status, service_requests.c.requested_at)
+Index("ix_service_requests_contact_ref", service_requests.c.contact_ref)
+Index("ix_service_requests_open_place", service_requests.c.lat, service_requests.c.long,
+      postgresql_where=OPEN, sqlite_where=OPEN)
+Index("ix_contacts_phone", contacts.c.phone)
+Index("ix_followers_contact_ref", followers.c.contact_ref)
+Index("category_examples_by_jurisdiction", category_examples.c.jurisdiction_id,
+      category_examples.c.source)
+Index("ix_category_examples_correction", category_examples.c.request_id,
+      postgresql_where=text("source = 'correction'"), sqlite_where=text("source = 'correction'"))
+Index("category_training_runs_by_state", category_training_runs.c.state)
+Index("category_models_one_active", category_models.c.jurisdiction_id, unique=True,
+      postgresql_where=text("active"), sqlite_where=text("active"))

@@ -10,6 +10,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
+    text,
 )
 
 from loop311_shared.reference_data import configuration_versions_table
@@ -182,6 +184,12 @@ subscriptions = Table(
     Column("confirmed_at", DateTime(timezone=True)),
     Column("unsubscribed_at", DateTime(timezone=True)),
 )
+# Made by migration 0008, on PostgreSQL only: the boxes that hold a point (areas_around).
+Index("ix_subscriptions_area_box",
+      func.box(func.point(subscriptions.c.min_long, subscriptions.c.min_lat),
+               func.point(subscriptions.c.max_long, subscriptions.c.max_lat)),
+      postgresql_using="gist",
+      postgresql_where=text("kind = 'area' AND status = 'active'")).ddl_if(dialect="postgresql")
 
 # Announcements to a topic or an area, expanded into the ledger in batches (the cursor is
 # the last subscription done), so a restart resumes where it stopped.

@@ -4,6 +4,7 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
+    Index,
     Integer,
     MetaData,
     String,
@@ -70,3 +71,7 @@ assignment_moves = Table(
     Column("to_department_code", String(32), nullable=False),
     Column("to_assignee_id", String(64)),
 )
+
+# Made by migration 0003; declared here so this module describes the whole schema.
+Index("ix_assignments_department_state", assignments.c.department_code, assignments.c.state)
+Index("ix_assignments_assignee", assignments.c.assignee_id, assignments.c.status)
