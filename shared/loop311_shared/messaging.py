@@ -9,7 +9,7 @@ import logging
 import time
 from functools import partial
 
-from amqp.exceptions import AMQPError
+from amqp.exceptions import AMQPError, PreconditionFailed
 from kombu import Connection, Producer
 from kombu.exceptions import OperationalError
 from kombu.pools import connections
@@ -103,6 +103,12 @@ class EventHandler(Consumer):
         try:
             with Connection(self.amqp_uri, connect_timeout=5) as connection:
                 declare(connection, [self.queue, *self.retry_queues, self.dead_queue])
+        except PreconditionFailed as error:
+            # The broker answers, but the queue exists with other arguments: consuming it
+            # fails until an operator puts it right, and readiness says so meanwhile.
+            log.error("queue %s exists with other arguments (%s): if QUEUE_TYPE changed, "
+                      "run `loop311-admin queues migrate --to %s` with the consumers stopped",
+                      self.queue.name, error, kind)
         except (OSError, AMQPError, OperationalError) as error:
             # Not fatal: the consumer declares its queue once it connects, and a retry or
             # dead-letter queue is declared when something is first sent to it.

@@ -27,7 +27,7 @@ def test_probes_and_the_metrics_behind_the_alerts(start_intake, service_config):
 
 
 def test_not_ready_while_its_consumers_cannot_consume(container_factory, service_config,
-                                                      rabbit_config):
+                                                      rabbit_config, caplog):
     """The broker answers but intake cannot consume: it was set to quorum queues while one
     of its queues is still classic (QUEUE_TYPE changed without `queues migrate`). Readiness
     says so until the queue is put right, and then intake consumes without a restart."""
@@ -49,6 +49,9 @@ def test_not_ready_while_its_consumers_cannot_consume(container_factory, service
                message="intake never answered with its database migrated")
     assert answer() == {"status": "not ready", "database": "ok", "broker": "ok",
                         "consumers": "waiting"}
+    assert ("queue loop311.intake.request_reassigned exists with other arguments"
+            in caplog.text)
+    assert "loop311-admin queues migrate --to quorum" in caplog.text
 
     with Connection(rabbit_config["AMQP_URI"]) as connection:
         conflicting(connection.default_channel).delete()
