@@ -1,7 +1,8 @@
-"""The lookups made per report, text, call-in or event read what they need through an
-index, not the city's whole history: PostgreSQL's own plans, on migrated databases holding
-enough history (20,000 rows a table) that the planner chooses as it would in a city.
-Without their indexes these read every request, contact, clock or opt-out ever kept."""
+"""The lookups made per report, text, call-in or event, and the pages staff and the public
+read most, take what they need through an index, not the city's whole history:
+PostgreSQL's own plans, on migrated databases holding enough history (20,000 rows a
+table) that the planner chooses as it would in a city. Without their indexes these read
+every request, contact, clock, opt-out or assignment ever kept."""
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -12,10 +13,13 @@ from sqlalchemy.orm import Session
 
 import loop311_intake
 import loop311_notify
+import loop311_routing
 import loop311_sla
+from loop311_intake.queries import find_requests
 from loop311_intake.repository.category_models import CategoryModelRepository
 from loop311_intake.repository.requests import RequestRepository
 from loop311_notify.repository.ledger import LedgerRepository
+from loop311_routing.queries import work_queue
 from loop311_shared.db import make_engine, migrate
 from loop311_sla.repository import SlaRepository
 
@@ -77,6 +81,27 @@ def full_reads(engine, sent, history_tables) -> list[str]:
                                               parameters).scalar_one()
             walk(plan[0]["Plan"], statement)
     return found
+
+
+def rows_read(engine, sent, table) -> list[int]:
+    """For each SELECT in `sent`, the rows its plan took from `table` (EXPLAIN ANALYZE):
+    those a scan returned and those it read and filtered out."""
+    def read(node):
+        own = 0
+        if node.get("Relation Name") == table:
+            kept_or_dropped = (node["Actual Rows"] + node.get("Rows Removed by Filter", 0)
+                               + node.get("Rows Removed by Index Recheck", 0))
+            own = kept_or_dropped * node["Actual Loops"]
+        return own + sum(read(child) for child in node.get("Plans", []))
+
+    counts = []
+    with engine.connect() as connection:
+        for statement, parameters in sent:
+            if statement.lstrip().upper().startswith("SELECT"):
+                plan = connection.exec_driver_sql(f"EXPLAIN (ANALYZE, FORMAT JSON) {statement}",
+                                                  parameters).scalar_one()
+                counts.append(read(plan[0]["Plan"]))
+    return counts
 
 
 def seed(engine, *statements_sql):
@@ -157,3 +182,51 @@ def test_each_resident_message_checks_the_opt_outs_through_an_index(database):
         assert ledger.recipient("c3").email is None  # opted out
     assert len(sent) == 2
     assert full_reads(engine, sent, {"known_requests", "recipients", "email_opt_outs"}) == []
+
+
+QUEUE = {"status": "open", "category": None, "jurisdiction": None, "older_than_hours": None,
+         "page": 1, "page_size": 50}
+
+
+def test_a_work_queue_page_reads_its_open_items_not_the_departments_history(database):
+    engine = database("routing", loop311_routing)
+    seed(engine,
+         """INSERT INTO departments (code, name, jurisdiction_id)
+            SELECT 'dept-' || d, 'Department ' || d, 'stpete' FROM generate_series(0, 3) d""",
+         # One request in 20 still open; one in 50 went to triage (half of those closed since).
+         """INSERT INTO assignments (request_id, service_code, department_code, assigned_at,
+                state, status)
+            SELECT 'r' || g, 'pothole',
+                   CASE WHEN g % 50 = 1 THEN NULL ELSE 'dept-' || (g / 7 % 4) END,
+                   :now - make_interval(mins => g),
+                   CASE WHEN g % 50 = 1 THEN 'triage' ELSE 'assigned' END,
+                   CASE WHEN g % 20 < 2 THEN 'open' ELSE 'closed' END
+            FROM generate_series(1, :n) g""")
+
+    for queue in ({"department": "dept-2"}, {"triage": True}):
+        with Session(engine) as session, statements(engine) as sent:
+            page = work_queue(session, QUEUE, now=NOW, **queue)
+        assert len(page["items"]) == 50 and page["total"] > 50
+        # The open items' range and one page of it: a few hundred rows, never the 5,000
+        # the department has had or the 20,000 triage was picked from.
+        assert max(rows_read(engine, sent, "assignments")) <= 600, queue
+
+
+def test_open311s_newest_first_list_of_one_category_reads_one_page(database):
+    engine = database("intake", loop311_intake)
+    seed(engine,
+         """INSERT INTO service_catalog (service_code, service_name, description, "group")
+            SELECT code, code, code, 'streets' FROM unnest(ARRAY['pothole', 'dead_animal']) code""",
+         # One report in a hundred is a dead animal.
+         """INSERT INTO service_requests (service_code, description, channel, status,
+                requested_at, updated_at)
+            SELECT CASE WHEN g % 100 = 0 THEN 'dead_animal' ELSE 'pothole' END,
+                   'report ' || g, 'web', 'closed', :now - make_interval(mins => g * 5),
+                   :now - make_interval(mins => g * 5)
+            FROM generate_series(1, :n) g""")
+
+    for params in ({"service_code": "dead_animal"}, {}):
+        with Session(engine) as session, statements(engine) as sent:
+            assert len(find_requests(session, {**params, "page_size": "50"}, now=NOW)) == 50
+        assert rows_read(engine, sent, "service_requests") == [50], params
+

@@ -229,7 +229,9 @@ category_models = Table(
 # (tests/integration/test_schema_matches_models.py holds the two together).
 OPEN = text("status <> 'closed'")
 Index("ix_service_requests_token", service_requests.c.token, unique=True)
-Index("ix_service_requests_requested_at", service_requests.c.requested_at)
+Index("ix_service_requests_newest", service_requests.c.requested_at, service_requests.c.id)
+Index("ix_service_requests_code_time", service_requests.c.service_code,
+      service_requests.c.requested_at, service_requests.c.id)
 Index("ix_service_requests_updated_at", service_requests.c.updated_at)
 Index("ix_service_requests_open_nearby", service_requests.c.service_code,
       service_requests.c.status, service_requests.c.requested_at)

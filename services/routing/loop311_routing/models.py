@@ -10,6 +10,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    text,
 )
 
 from loop311_shared.reference_data import configuration_versions_table
@@ -72,6 +73,11 @@ assignment_moves = Table(
     Column("to_assignee_id", String(64)),
 )
 
-# Made by migration 0003; declared here so this module describes the whole schema.
-Index("ix_assignments_department_state", assignments.c.department_code, assignments.c.state)
-Index("ix_assignments_assignee", assignments.c.assignee_id, assignments.c.status)
+# Each work queue's page as one ordered range (migration 0006).
+Index("ix_assignments_department_queue", assignments.c.department_code, assignments.c.state,
+      assignments.c.status, assignments.c.assigned_at, assignments.c.request_id)
+Index("ix_assignments_assignee_queue", assignments.c.assignee_id, assignments.c.status,
+      assignments.c.assigned_at, assignments.c.request_id)
+Index("ix_assignments_triage", assignments.c.status, assignments.c.assigned_at,
+      assignments.c.request_id,
+      postgresql_where=text("state = 'triage'"), sqlite_where=text("state = 'triage'"))
