@@ -89,7 +89,6 @@ test-integration-first: install
 test-integration-rest: install
 	$(PYTEST) tests/integration $(foreach half,$(FIRST_HALF),--ignore-glob='$(half)')
 
-
 bench: install
 	$(BIN)/python bench/category_inference.py
 	$(BIN)/python bench/routing.py

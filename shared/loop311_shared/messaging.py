@@ -65,10 +65,6 @@ class StoppableQueueConsumer(QueueConsumer):
         self.consuming = True
         super().on_consume_ready(connection, channel, consumers, **kwargs)
 
-    def on_connection_error(self, exc, interval):
-        self.consuming = False
-        super().on_connection_error(exc, interval)
-
     def consume(self, *args, **kwargs):
         try:
             yield from super().consume(*args, **kwargs)

@@ -26,10 +26,12 @@ class Consuming(DependencyProvider):
     """Whether this service's event consumers are attached to the broker now: the broker
     answering a new connection does not say that they came back after it restarted."""
 
+    def setup(self):
+        self.consumers = [extension for extension in self.container.extensions
+                          if isinstance(extension, StoppableQueueConsumer)]
+
     def get_dependency(self, worker_ctx):
-        consumers = [extension for extension in self.container.extensions
-                     if isinstance(extension, StoppableQueueConsumer)]
-        return lambda: all(consumer.consuming for consumer in consumers)
+        return lambda: all(consumer.consuming for consumer in self.consumers)
 
 
 class OperationalEndpoints:

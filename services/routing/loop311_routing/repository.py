@@ -10,11 +10,10 @@ from loop311_shared import reference_data
 from .models import assignment_moves, assignments, configuration_versions, departments, rotations
 
 KIND = "directory"
-
-
 # Taken on every assignment; built once, as composing one cost more CPU than running it.
 TURN = select(rotations.c.turn).where(rotations.c.rule_id == bindparam("rule_id")).with_for_update()
 SET_TURN = update(rotations).where(rotations.c.rule_id == bindparam("rule"))
+
 
 class DirectoryRepository(reference_data.ImportedVersions):
     versions_table = configuration_versions

@@ -15,6 +15,7 @@ from ..models import contacts, followers, media, request_notes, service_requests
 # CPU than running it.
 TOUCH = update(service_requests).where(service_requests.c.id == bindparam("request"))
 
+
 class RequestRepository:
     def __init__(self, session: Session):
         self.session = session
