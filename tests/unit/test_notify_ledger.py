@@ -141,6 +141,35 @@ def test_an_email_in_any_language_reads_back_as_written():
     assert len(unsubscribe[0]) > 78 and unsubscribe[0].endswith(b">")  # one line, not folded
 
 
+@pytest.mark.parametrize("value", [
+    "Your service request 31 was received", "  two  spaces\tand a tab ", "",
+    "<https://notify.example/" + "long-path/" * 12 + ">", "x" * 990,  # longer than 998: folded
+    "a line\r\n injected", "Comenzó el trabajo"])
+def test_headers_are_written_as_compat32_writes_them(value):
+    import email.policy
+
+    from loop311_notify.adapters.smtp import POLICY
+    compat32 = email.policy.compat32.clone(max_line_length=998)
+    for linesep in ("\n", "\r\n"):
+        assert (POLICY.clone(linesep=linesep).fold_binary("List-Unsubscribe", value)
+                == compat32.clone(linesep=linesep).fold_binary("List-Unsubscribe", value))
+
+
+def test_a_body_quoting_the_boundary_reads_back_as_written():
+    settings = NotifySettings.from_config({})
+    row = SimpleNamespace(recipient="bea@example.org", request_id="31", dedupe_key="k",
+                          subject="31", body="", html=None, unsubscribe_url=None)
+    message = compose(settings, SimpleNamespace(**{**vars(row), "html": "<p>x</p>"}))
+    boundary = message.get_boundary()
+    row.body, row.html = f"--{boundary}\n--{boundary}--\n", f"<pre>--{boundary}--</pre>"
+    message = compose(settings, row)
+    message.set_boundary(boundary)  # the worst case: the body quotes the very boundary
+
+    plain, html = message_from_bytes(message.as_bytes()).get_payload()
+    assert plain.get_payload(decode=True).decode() == row.body
+    assert html.get_payload(decode=True).decode() == row.html
+
+
 def test_an_address_the_server_cannot_take_fails_at_once_instead_of_retrying(session, smtp_sink):
     remember_request(session, REQUEST)
     remember_recipient(session, received_event("resident_contact_recorded", {
