@@ -120,7 +120,8 @@ def received_event(event_type: str, data: dict, subject: str | None = None) -> E
 # raise them, as the benchmarks do.
 RAISED_LIMITS = {name: "100000/minute" for name in (
     "RATE_LIMIT_REPORTS_PER_IP", "RATE_LIMIT_REPORTS_PER_KEY", "RATE_LIMIT_LOOKUPS_PER_IP",
-    "RATE_LIMIT_TEXTS_PER_NUMBER", "RATE_LIMIT_EMAILS_PER_SENDER", "RATE_LIMIT_PUBLIC_PER_IP")}
+    "RATE_LIMIT_READS_PER_IP", "RATE_LIMIT_TEXTS_PER_NUMBER", "RATE_LIMIT_EMAILS_PER_SENDER",
+    "RATE_LIMIT_PUBLIC_PER_IP")}
 
 
 def _png() -> bytes:

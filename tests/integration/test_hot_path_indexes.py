@@ -230,3 +230,29 @@ def test_open311s_newest_first_list_of_one_category_reads_one_page(database):
             assert len(find_requests(session, {**params, "page_size": "50"}, now=NOW)) == 50
         assert rows_read(engine, sent, "service_requests") == [50], params
 
+
+
+def test_a_page_with_its_notes_is_two_statements(database):
+    engine = database("intake", loop311_intake)
+    seed(engine,
+         """INSERT INTO service_catalog (service_code, service_name, description, "group")
+            VALUES ('pothole', 'pothole', 'pothole', 'streets')""",
+         """INSERT INTO service_requests (service_code, description, channel, status,
+                requested_at, updated_at)
+            SELECT 'pothole', 'report ' || g, 'web', 'open', :now - make_interval(mins => g),
+                   :now - make_interval(mins => g)
+            FROM generate_series(1, :n) g""",
+         # Two public notes and one internal note on every request.
+         """INSERT INTO request_notes (request_id, type, summary, datetime, visibility)
+            SELECT id, 'comment', kind || ' note on ' || description, requested_at, kind
+            FROM service_requests, unnest(ARRAY['public', 'internal', 'public']) kind""")
+
+    with Session(engine) as session, statements(engine) as sent:
+        page = find_requests(session, {"page_size": "200", "extensions": "true"}, now=NOW)
+
+    assert len(sent) == 2  # the page, then the notes of all 200 (one statement per request before)
+    assert len(page) == 200
+    for view in page:
+        assert [note["summary"] for note in view["notes"]] == [
+            f"public note on {view['description']}"] * 2
+    assert full_reads(engine, sent, {"service_requests", "request_notes"}) == []

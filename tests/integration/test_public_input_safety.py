@@ -227,12 +227,13 @@ def test_the_report_limit_is_shared_by_two_intake_processes(two_intakes):
         assert error["code"] == 429 and "at most 4 per minute" in error["description"]
 
 
-def test_a_keys_own_limit_a_senders_emails_and_token_lookups(start_intake, service_config):
+def test_a_keys_own_limit_a_senders_emails_token_lookups_and_reads(start_intake, service_config):
     config = service_config("intake", EMAIL_WEBHOOK_TOKENS="mta:mta-token",
                             RATE_LIMIT_REPORTS_PER_KEY="1/minute",
                             RATE_LIMIT_KEY_OVERRIDES=f"{TEST_API_KEY}=3/minute",
                             RATE_LIMIT_EMAILS_PER_SENDER="2/minute",
-                            RATE_LIMIT_LOOKUPS_PER_IP="2/minute")
+                            RATE_LIMIT_LOOKUPS_PER_IP="2/minute",
+                            RATE_LIMIT_READS_PER_IP="2/minute")
     start_intake(config)
     config["base"] = base = f"http://{config['WEB_SERVER_ADDRESS']}"
     report = {**REPORT, "lat": CITY_HALL[0], "long": CITY_HALL[1]}
@@ -246,6 +247,11 @@ def test_a_keys_own_limit_a_senders_emails_and_token_lookups(start_intake, servi
     lookups = [requests.get(f"{base}/open311/v2/tokens/no-such-token.json",
                             timeout=5).status_code for _ in range(3)]
     assert lookups == [404, 404, 429]
+    reads = [requests.get(f"{base}/open311/v2/{path}", timeout=5)
+             for path in ("requests.json", "requests/1.xml", "requests.json")]
+    assert [read.status_code for read in reads] == [200, 200, 429]
+    assert "at most 2 per minute" in reads[2].json()[0]["description"]
+    assert requests.get(f"{base}/open311/v2/services.json", timeout=5).status_code == 200
 
 
 def test_notifys_public_writes_are_limited_too(container_factory, service_config):

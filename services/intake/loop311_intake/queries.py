@@ -94,7 +94,7 @@ def public_view(session: Session, request_id: str, with_notes: bool = False) -> 
     rows = _select(session, service_requests.c.id == _numeric_id(request_id))
     if not rows:
         raise NotFound(f"no service request with id {request_id!r}")
-    return _view(session, rows[0], with_notes)
+    return _view(rows[0], _public_notes(session, [rows[0].id]) if with_notes else None)
 
 
 def request_for_token(session: Session, token: str) -> dict:
@@ -143,7 +143,8 @@ def find_requests(session: Session, params: dict, now: datetime | None = None) -
     page = _integer(params, "page", 1, 1, 1_000_000)
     size = _integer(params, "page_size", DEFAULT_PAGE_SIZE, 1, MAX_PAGE_SIZE)
     rows = _select(session, and_(*conditions), offset=(page - 1) * size, limit=size)
-    return [_view(session, row, with_notes) for row in rows]
+    notes = _public_notes(session, [row.id for row in rows]) if with_notes else None
+    return [_view(row, notes) for row in rows]
 
 
 def _select(session, condition, offset=0, limit=1):
@@ -156,7 +157,8 @@ def _select(session, condition, offset=0, limit=1):
     ).all()
 
 
-def _view(session, row, with_notes) -> dict:
+def _view(row, notes: dict[int, list[dict]] | None) -> dict:
+    """`notes`: each request's public notes, by id (None: the view goes without them)."""
     view = {
         "service_request_id": str(row.id),
         "status": PUBLIC_STATUS.get(row.status, "open"),
@@ -176,14 +178,23 @@ def _view(session, row, with_notes) -> dict:
         "long": row.long,
         "media_url": row.media_url,
     }
-    if with_notes:
-        view["notes"] = [
-            {"type": note.type, "summary": note.summary, "datetime": iso(note.datetime)}
-            for note in session.execute(select(request_notes)
-                                        .where(request_notes.c.request_id == row.id,
-                                               request_notes.c.visibility == "public")
-                                        .order_by(request_notes.c.id))]
+    if notes is not None:
+        view["notes"] = notes.get(row.id, [])
     return view
+
+
+def _public_notes(session, request_ids: list[int]) -> dict[int, list[dict]]:
+    """The public notes of a whole page in one statement, not one per request."""
+    notes: dict[int, list[dict]] = {}
+    if not request_ids:
+        return notes
+    for note in session.execute(select(request_notes)
+                                .where(request_notes.c.request_id.in_(request_ids),
+                                       request_notes.c.visibility == "public")
+                                .order_by(request_notes.c.id)):
+        notes.setdefault(note.request_id, []).append(
+            {"type": note.type, "summary": note.summary, "datetime": iso(note.datetime)})
+    return notes
 
 
 def wants_notes(params) -> bool:

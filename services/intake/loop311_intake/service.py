@@ -160,8 +160,9 @@ class IntakeService(OperationalEndpoints):
     @open311("GET", f"{OPEN311}/requests.{FORMAT}", doc=Doc(
         "Find requests", tags=("open311",), query=RequestsQuerySchema,
         answers={200: ("Requests", ServiceRequestSchema(many=True))},
-        answer_types=OPEN311_TYPES, errors=(400, 404)))
+        answer_types=OPEN311_TYPES, errors=(400, 404, 429)))
     def get_requests(self, request, fmt):
+        self._read_limit(request)
         self._offered(request.args)
         return render(fmt, self._absolute_media(request, queries.find_requests(
             self.database, request.args)), "service_requests")
@@ -169,8 +170,9 @@ class IntakeService(OperationalEndpoints):
     @open311("GET", f"{OPEN311}/requests/<string:request_id>.{FORMAT}", doc=Doc(
         "One request", tags=("open311",), query=RequestQuerySchema,
         answers={200: ("The request", ServiceRequestSchema(many=True))},
-        answer_types=OPEN311_TYPES, errors=(400, 404)))
+        answer_types=OPEN311_TYPES, errors=(400, 404, 429)))
     def get_request(self, request, request_id, fmt):
+        self._read_limit(request)
         self._offered(request.args)
         return render(fmt, self._absolute_media(request, [queries.public_view(
             self.database, request_id, queries.wants_notes(request.args))]), "service_requests")
@@ -432,6 +434,11 @@ class IntakeService(OperationalEndpoints):
         base = (self.settings.public_base_url or request.host_url).rstrip("/")
         return [{**view, "media_url": base + view["media_url"]}
                 if (view.get("media_url") or "").startswith("/") else view for view in views]
+
+    def _read_limit(self, request):
+        # A page can hold 1,000 requests with their notes: one address is not the whole API.
+        self.limits.hit(self.settings.rate_limit_reads_per_ip, "read", "ip",
+                        client_address(request, self.settings.trusted_proxy_hops))
 
     def _lookup_limit(self, request):
         self.limits.hit(self.settings.rate_limit_lookups_per_ip, "lookup", "ip",

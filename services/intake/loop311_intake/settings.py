@@ -32,6 +32,8 @@ class IntakeSettings(RateLimitedSettings):
                                               "emails taken from one sender address")
     rate_limit_lookups_per_ip: str = Field("60/minute", pattern=RATE_LIMIT, description="Token "
                                            "lookups and rating answers from one address")
+    rate_limit_reads_per_ip: str = Field("300/minute", pattern=RATE_LIMIT, description="Open311 "
+                                         "reads of requests (a list or one) from one address")
     open311_contact: str = Field("311 operations", description="Discovery's `contact`")
     open311_key_service: str = Field("Ask 311 operations for an api_key",
                                      description="Discovery's `key_service`")
