@@ -20,7 +20,7 @@ from loop311_intake.commands import (
     TakeCallIn,
     TrainCategoryModel,
 )
-from loop311_intake.domain.category_model import train
+from loop311_intake.domain.category_model import Example, fit, softmax, train
 from loop311_intake.handlers.category_models import (
     claim_training,
     finish_training,
@@ -365,3 +365,17 @@ def test_a_correction_teaches_the_model_of_the_jurisdiction_the_report_was_filed
     city, _ = uow.category_models.examples("st-petersburg")
     platform, _ = uow.category_models.examples(DEMO_PLATFORM)
     assert city[-1].text == "branches down across the bike lane" and platform == []
+
+
+@pytest.mark.parametrize("categories", [None, 2])
+def test_a_guess_scores_exactly_as_scikit_learns_own_transform(categories):
+    reports = HISTORY if categories is None else [
+        report for report in HISTORY if report["category"] in sorted(MAPPING)[:categories]]
+    model = fit([Example(report["description"], report["category"]) for report in reports])
+    model.temperature = 1.7
+    texts = [report["description"] for report in HISTORY[:50]] + [
+        "", "zzz qqq unheard-of words", "Pothole " * 400, "Ça déborde près de l'école !"]
+
+    theirs = model.classifier.decision_function(model.vectorizer.transform(texts))
+
+    assert model.probabilities(texts) == pytest.approx(softmax(theirs / 1.7), abs=1e-12)
