@@ -40,3 +40,16 @@ def test_unclear_text_goes_to_triage(guesser):
     guess = guesser.guess("Who do I ask about my tax bill?")
     assert (guess.service_code, guess.trusted) == ("general", False)
     assert guess.confidence < 0.2
+
+
+def test_its_scores_are_scikit_learns_cosine_similarity(guesser):
+    from sklearn.metrics.pairwise import cosine_similarity
+
+    for text in ("Huge pothole on Main Street, my tire blew", "", "zzz unheard of",
+                 "Trash trash trash " * 200, "La luz de la calle no funciona"):
+        theirs = cosine_similarity(guesser.vectorizer.transform([text]), guesser.matrix)[0]
+        ranked = theirs.argsort()[::-1][:3]
+        expected = tuple((guesser.codes[i], round(float(theirs[i]), 3)) for i in ranked
+                         if theirs[i] > 0)
+        assert guesser.guess(text).suggestions == expected
+        assert guesser.guess(text).confidence == pytest.approx(float(theirs.max()), abs=1e-12)

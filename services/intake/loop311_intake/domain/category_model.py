@@ -17,12 +17,11 @@ from datetime import datetime
 import numpy as np
 from scipy.optimize import minimize_scalar
 from scipy.sparse import hstack
-from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import make_union
-from sklearn.utils.sparsefuncs_fast import inplace_csr_row_normalize_l2
 
-from .categorize import TRIAGE, Guess
+from .categorize import TRIAGE, Guess, tf_idf
 
 HELD_OUT_SHARE = 0.2
 MIN_HELD_OUT = 20
@@ -199,21 +198,6 @@ def fit(examples: list[Example]) -> CategoryModel:
     classifier.fit(features, [example.service_code for example in examples])
     return CategoryModel(vectorizer, classifier, 1.0, 1.0,
                          frozenset(digest(example.text) for example in examples))
-
-
-def tf_idf(vectorizer: TfidfVectorizer, texts: list[str]):
-    """What `vectorizer.transform(texts)` gives (for fit's settings: l2 norm, idf,
-    sublinear tf), without scikit-learn's checks of its input (is it a dataframe, is it
-    finite), which took a third of a guess."""
-    if vectorizer.norm != "l2" or not vectorizer.use_idf:
-        return vectorizer.transform(texts)
-    counts = CountVectorizer.transform(vectorizer, texts).astype(np.float64)
-    if vectorizer.sublinear_tf:
-        np.log(counts.data, out=counts.data)
-        counts.data += 1
-    counts.data *= vectorizer.idf_[counts.indices]
-    inplace_csr_row_normalize_l2(counts)
-    return counts
 
 
 def in_time_order(examples: list[Example]) -> list[Example]:
