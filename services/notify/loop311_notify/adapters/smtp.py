@@ -6,13 +6,13 @@ import io
 import secrets
 import smtplib
 import time
-from email._policybase import Compat32
 from email.charset import QP, Charset
 from email.generator import BytesGenerator
 from email.header import Header
 from email.message import EmailMessage, Message
 from email.mime.multipart import MIMEMultipart
 from email.mime.text import MIMEText
+from email.policy import Compat32
 from email.utils import format_datetime, formataddr, parseaddr
 from functools import cache
 from html import escape
