@@ -148,18 +148,29 @@ def as_csv(rows: list[dict]) -> bytes:
     return buffer.getvalue().encode()
 
 
-def learned_run(train_rows: list[dict], test_rows: list[dict]) -> int:
+def imported(train_rows: list[dict]):
     """As a city would: map the categories with enough reports (the rest are reported as
-    ignored), import through the history reader, train, then guess each test report."""
+    ignored) and import through the history reader. Returns (mapping, history)."""
     counts = collections.Counter(row["category"] for row in train_rows)
     mapping = {name: name for name, count in counts.items()
                if count >= MIN_EXAMPLES_PER_CATEGORY}
-    history = read_history(as_csv(train_rows), "train.csv", mapping, set(mapping.values()))
+    return mapping, read_history(as_csv(train_rows), "train.csv", mapping,
+                                 set(mapping.values()))
+
+
+def as_examples(rows: list[dict]) -> list[Example]:
+    return [Example(row["description"], row["category"]) for row in rows]
+
+
+def learned_run(train_rows: list[dict], test_rows: list[dict]) -> int:
+    """Import and train as a city would (`imported`, then intake's `train`), then guess
+    each test report."""
+    mapping, history = imported(train_rows)
     started = time.perf_counter()
     training = train(history.examples)
     model, held_out = training.model, training.quality
     seconds = time.perf_counter() - started
-    test = [Example(row["description"], row["category"]) for row in test_rows]
+    test = as_examples(test_rows)
     latencies = []
     model.guess("warm up")
     for example in test * max(1, 1000 // len(test)):  # at least 1,000 guesses
@@ -200,12 +211,8 @@ def within_period_run(city: str, older: list[dict], period: list[dict]) -> None:
         train_rows = older + sorted(
             (row for index, row in enumerate(shuffled) if index % FOLDS != fold),
             key=lambda row: row["created"])
-        counts = collections.Counter(row["category"] for row in train_rows)
-        mapping = {name: name for name, count in counts.items()
-                   if count >= MIN_EXAMPLES_PER_CATEGORY}
-        history = read_history(as_csv(train_rows), "train.csv", mapping, set(mapping.values()))
-        model = train(history.examples).model
-        quality = evaluate(model, [Example(row["description"], row["category"]) for row in test])
+        _, history = imported(train_rows)
+        quality = evaluate(train(history.examples).model, as_examples(test))
         right += round(quality.top1 * len(test))
         right3 += round(quality.top3 * len(test))
         accepted = round(quality.auto_share * len(test))
