@@ -6,16 +6,14 @@ out the bytes the SMTP session sends (no server, no database).
 The last line is `compose_us=<median of 5 rounds, CPU microseconds per email>`.
 """
 import argparse
-import io
 import statistics
 import time
 import warnings
-from email.generator import BytesGenerator
 from types import SimpleNamespace
 
 warnings.filterwarnings("ignore", message=r"\s*Eventlet is deprecated")
 
-from loop311_notify.adapters.smtp import compose, sender_address  # noqa: E402
+from loop311_notify.adapters.smtp import as_sent, compose, sender_address  # noqa: E402
 from loop311_notify.settings import NotifySettings  # noqa: E402
 
 BODY = ("Thank you, Ada. Your service request number is {id}: Pothole Repair at "
@@ -23,11 +21,8 @@ BODY = ("Thank you, Ada. Your service request number is {id}: Pothole Repair at 
 
 
 def written_out(settings: NotifySettings, row) -> bytes:
-    message = compose(settings, row)
     sender_address(settings.mail_from)
-    with io.BytesIO() as data:
-        BytesGenerator(data).flatten(message, linesep="\r\n")
-        return data.getvalue()
+    return as_sent(compose(settings, row))
 
 
 def main() -> None:

@@ -129,6 +129,13 @@ def unsubscribe_link(settings: NotifySettings, address: str) -> str | None:
     return f"{settings.notify_public_url.rstrip('/')}/notify/v1/unsubscribe?{query}"
 
 
+def as_sent(message: Message) -> bytes:
+    """An ASCII-addressed message's bytes on the wire, as smtplib's send_message writes it."""
+    with io.BytesIO() as data:
+        BytesGenerator(data).flatten(message, linesep="\r\n")
+        return data.getvalue()
+
+
 class SmtpConnection:
     """An SMTP session, opened on first use, kept for the next messages, and reopened
     after any failure. A kept session that the server closed while it sat idle fails at
@@ -169,9 +176,7 @@ class SmtpConnection:
         if message.policy is not POLICY or not (sender and recipient):
             self.smtp.send_message(message)  # it also knows when SMTPUTF8 is needed
             return
-        with io.BytesIO() as data:  # as send_message writes an ASCII-addressed message
-            BytesGenerator(data).flatten(message, linesep="\r\n")
-            self.smtp.sendmail(sender, [recipient], data.getvalue())
+        self.smtp.sendmail(sender, [recipient], as_sent(message))
 
     def _open(self) -> smtplib.SMTP:
         smtp = smtplib.SMTP(self.settings.smtp_host, self.settings.smtp_port, timeout=10)
