@@ -30,10 +30,15 @@ def client_address(request, trusted_proxy_hops: int) -> str:
 
 
 class RateLimiter:
-    def __init__(self, redis_url: str, prefix: str = "loop311"):
+    def __init__(self, redis_url: str, prefix: str = "loop311", trusted_proxy_hops: int = 0):
         self.limiter = MovingWindowRateLimiter(
             RedisStorage(redis_url, key_prefix=prefix, wrap_exceptions=True,
                          socket_timeout=2, socket_connect_timeout=2))
+        self.trusted_proxy_hops = trusted_proxy_hops
+
+    def hit_per_address(self, limit: str, what: str, request) -> None:
+        """`hit`, counted for the caller's address (see client_address)."""
+        self.hit(limit, what, "ip", client_address(request, self.trusted_proxy_hops))
 
     def hit(self, limit: str, what: str, *identifiers: str) -> None:
         """Count one `what` (a report, a text, a lookup) against `limit` ("30/minute") for
@@ -58,7 +63,8 @@ class RateLimits(DependencyProvider):
 
     def setup(self):
         settings = settings_of(self.container)
-        self.limiter = RateLimiter(settings.redis_url, settings.rate_limit_prefix)
+        self.limiter = RateLimiter(settings.redis_url, settings.rate_limit_prefix,
+                                   settings.trusted_proxy_hops)
 
     def get_dependency(self, worker_ctx) -> RateLimiter:
         return self.limiter

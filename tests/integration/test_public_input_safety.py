@@ -254,6 +254,19 @@ def test_a_keys_own_limit_a_senders_emails_token_lookups_and_reads(start_intake,
     assert requests.get(f"{base}/open311/v2/services.json", timeout=5).status_code == 200
 
 
+def test_behind_a_trusted_proxy_each_forwarded_address_has_its_own_limit(start_intake,
+                                                                       service_config):
+    config = service_config("intake", TRUSTED_PROXY_HOPS="1", RATE_LIMIT_READS_PER_IP="1/minute")
+    start_intake(config)
+    url = f"http://{config['WEB_SERVER_ADDRESS']}/open311/v2/requests.json"
+
+    def read_as(address):
+        return requests.get(url, headers={"X-Forwarded-For": address}, timeout=5).status_code
+
+    assert [read_as("203.0.113.7"), read_as("198.51.100.4"), read_as("203.0.113.7")] == [
+        200, 200, 429]
+
+
 def test_notifys_public_writes_are_limited_too(container_factory, service_config):
     from loop311_notify.service import NotifyService
 

@@ -11,7 +11,7 @@ from loop311_shared.errors import Invalid, NotFound
 from loop311_shared.messaging import OutboxRelay, handle_event
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
-from loop311_shared.rate_limits import RateLimits, client_address
+from loop311_shared.rate_limits import RateLimits
 from loop311_shared.reference_data import ImportedVersionSchema
 from loop311_shared.settings import SettingsProvider
 from loop311_shared.unit_of_work import apply_once, run
@@ -134,8 +134,7 @@ class IntakeService(OperationalEndpoints):
         answer_types=OPEN311_TYPES, errors=(400, 403, 404, 413, 422, 429),
         max_body_bytes=UPLOAD_BYTES))
     def post_request(self, request, fmt):
-        client = client_address(request, self.settings.trusted_proxy_hops)
-        self.limits.hit(self.settings.rate_limit_reports_per_ip, "report", "ip", client)
+        self.limits.hit_per_address(self.settings.rate_limit_reports_per_ip, "report", request)
         body, attributes = request_fields(request)
         require_api_key(body.get("api_key"), self.settings.open311_api_keys)
         self.limits.hit(self.settings.key_limits.get(body["api_key"],
@@ -437,12 +436,10 @@ class IntakeService(OperationalEndpoints):
 
     def _read_limit(self, request):
         # A page can hold 1,000 requests with their notes: one address is not the whole API.
-        self.limits.hit(self.settings.rate_limit_reads_per_ip, "read", "ip",
-                        client_address(request, self.settings.trusted_proxy_hops))
+        self.limits.hit_per_address(self.settings.rate_limit_reads_per_ip, "read", request)
 
     def _lookup_limit(self, request):
-        self.limits.hit(self.settings.rate_limit_lookups_per_ip, "lookup", "ip",
-                        client_address(request, self.settings.trusted_proxy_hops))
+        self.limits.hit_per_address(self.settings.rate_limit_lookups_per_ip, "lookup", request)
 
     def _file_email(self, message):
         self.limits.hit(self.settings.rate_limit_emails_per_sender, "email", "sender",

@@ -11,7 +11,7 @@ from loop311_shared.errors import Forbidden
 from loop311_shared.messaging import handle_event, handle_events
 from loop311_shared.metrics import Metrics
 from loop311_shared.operations import OperationalEndpoints
-from loop311_shared.rate_limits import RateLimits, client_address
+from loop311_shared.rate_limits import RateLimits
 from loop311_shared.reference_data import ImportedVersionSchema
 from loop311_shared.settings import SettingsProvider
 from loop311_shared.twilio import check_signature
@@ -313,8 +313,8 @@ class NotifyService(IntegrationEndpoints, OperationalEndpoints):
         return json_response(run(self._unit_of_work(), handlers.cancel_broadcast, broadcast_id))
 
     def _public_write_limit(self, request) -> None:
-        self.limits.hit(self.settings.rate_limit_public_per_ip, "public request", "ip",
-                        client_address(request, self.settings.trusted_proxy_hops))
+        self.limits.hit_per_address(self.settings.rate_limit_public_per_ip, "public request",
+                                    request)
 
     def _proof_or_staff(self, request, asked: dict) -> None:
         """A resident shows the request's token; without one, only staff may ask."""
