@@ -228,6 +228,8 @@ category_models = Table(
 # The indexes the migrations make, so that this module describes the whole schema
 # (tests/integration/test_schema_matches_models.py holds the two together).
 OPEN = text("status <> 'closed'")
+CORRECTION = text("source = 'correction'")
+ACTIVE = text("active")
 Index("ix_service_requests_token", service_requests.c.token, unique=True)
 Index("ix_service_requests_newest", service_requests.c.requested_at, service_requests.c.id)
 Index("ix_service_requests_code_time", service_requests.c.service_code,
@@ -243,7 +245,7 @@ Index("ix_followers_contact_ref", followers.c.contact_ref)
 Index("category_examples_by_jurisdiction", category_examples.c.jurisdiction_id,
       category_examples.c.source)
 Index("ix_category_examples_correction", category_examples.c.request_id,
-      postgresql_where=text("source = 'correction'"), sqlite_where=text("source = 'correction'"))
+      postgresql_where=CORRECTION, sqlite_where=CORRECTION)
 Index("category_training_runs_by_state", category_training_runs.c.state)
 Index("category_models_one_active", category_models.c.jurisdiction_id, unique=True,
-      postgresql_where=text("active"), sqlite_where=text("active"))
+      postgresql_where=ACTIVE, sqlite_where=ACTIVE)

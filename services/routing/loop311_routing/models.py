@@ -74,10 +74,11 @@ assignment_moves = Table(
 )
 
 # Each work queue's page as one ordered range (migration 0006).
+IN_TRIAGE = text("state = 'triage'")
 Index("ix_assignments_department_queue", assignments.c.department_code, assignments.c.state,
       assignments.c.status, assignments.c.assigned_at, assignments.c.request_id)
 Index("ix_assignments_assignee_queue", assignments.c.assignee_id, assignments.c.status,
       assignments.c.assigned_at, assignments.c.request_id)
 Index("ix_assignments_triage", assignments.c.status, assignments.c.assigned_at,
       assignments.c.request_id,
-      postgresql_where=text("state = 'triage'"), sqlite_where=text("state = 'triage'"))
+      postgresql_where=IN_TRIAGE, sqlite_where=IN_TRIAGE)
